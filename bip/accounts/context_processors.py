@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from bip.accounts.models import Municipality
+from bip.accounts.scoping import scope_for
+
+
+def nav_items(scope: Any) -> list[dict[str, str]]:
+    """Navigation from the union of the user's roles."""
+    items: list[tuple[bool, str, Any]] = [
+        (
+            scope.is_caseworker or bool(scope.granted_citizen_ids),
+            "citizens:caseload",
+            _("My citizens"),
+        ),
+        (scope.is_team_leader, "reports:team", _("My teams")),
+        (scope.is_municipal_admin, "accounts:municipality", _("Administration")),
+        (scope.is_municipal_admin, "audit:search", _("Audit log")),
+        (
+            scope.is_analyst or scope.is_municipal_admin,
+            "reports:overview",
+            _("Statistics"),
+        ),
+        (scope.is_system_admin, "accounts:system", _("System")),
+    ]
+    return [
+        {"url": reverse(name), "label": str(label)} for ok, name, label in items if ok
+    ]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_for(user)
+    ids = getattr(user, "municipality_ids", [])
+    municipalities = (
+        list(Municipality.objects.filter(pk__in=ids).order_by("name")) if ids else []
+    )
+    active = next((m for m in municipalities if m.pk == scope.municipality_id), None)
+    return {
+        "nav_items": nav_items(scope),
+        "active_municipality": active,
+        "other_municipalities": [m for m in municipalities if m != active],
+        "current_path": request.get_full_path(),
+    }

@@ -1,0 +1,73 @@
+"""PostgreSQL-only features behind one module, with the SQLite fallback beside each."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+
+def is_postgres(connection: BaseDatabaseWrapper) -> bool:
+    return connection.vendor == "postgresql"
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def add_months(d: date, months: int) -> date:
+    index = d.year * 12 + (d.month - 1) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def partition_name(table: str, month: date) -> str:
+    return f"{table}_y{month.year:04d}m{month.month:02d}"
+
+
+def ensure_month_partitions(
+    connection: BaseDatabaseWrapper, table: str, first: date, months: int
+) -> list[str]:
+    """Create monthly partitions [first, first + months); returns the new ones."""
+    if not is_postgres(connection):
+        return []
+    created = []
+    with connection.cursor() as cursor:
+        for i in range(months):
+            start = add_months(month_start(first), i)
+            end = add_months(start, 1)
+            name = partition_name(table, start)
+            cursor.execute("SELECT to_regclass(%s)", [name])
+            if cursor.fetchone()[0] is not None:
+                continue
+            cursor.execute(
+                f'CREATE TABLE "{name}" PARTITION OF "{table}" '
+                f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')"
+            )
+            created.append(name)
+    return created
+
+
+def drop_month_partitions_before(
+    connection: BaseDatabaseWrapper, table: str, before: date
+) -> list[str]:
+    """Drop whole monthly partitions that end on or before `before` (retention)."""
+    if not is_postgres(connection):
+        return []
+    dropped = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname FROM pg_inherits i
+            JOIN pg_class c ON c.oid = i.inhrelid
+            JOIN pg_class p ON p.oid = i.inhparent
+            WHERE p.relname = %s AND c.relname ~ '_y[0-9]{4}m[0-9]{2}$'
+            ORDER BY c.relname
+            """,
+            [table],
+        )
+        for (name,) in cursor.fetchall():
+            year, month = int(name[-7:-3]), int(name[-2:])
+            if add_months(date(year, month, 1), 1) <= before:
+                cursor.execute(f'DROP TABLE "{name}"')
+                dropped.append(name)
+    return dropped

@@ -1,0 +1,216 @@
+"""Durable jobs (DESIGN section 4): enqueue at commit, claim with a fencing token,
+checkpoint per chunk, a sweeper for pending and stale jobs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import OperationalError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from bip.jobs import registry
+from bip.jobs.models import Heartbeat, Job
+
+logger = logging.getLogger(__name__)
+TRANSIENT = (OperationalError, ConnectionError, TimeoutError)
+
+
+class StaleClaim(Exception):
+    """Another worker took the job over: stop without writing."""
+
+
+def _send(job_id: int) -> None:
+    if settings.BIP_JOBS_IN_PROCESS:
+        return  # the in-process runner polls the table
+    from bip.jobs import tasks
+
+    try:
+        tasks.job_run.apply_async(args=[job_id], retry=False)
+    except Exception:  # broker down: the row stays pending for the sweeper
+        logger.warning("could not enqueue job %s; the sweeper will retry", job_id)
+
+
+def enqueue(
+    *,
+    kind: str,
+    params: dict[str, Any] | None = None,
+    municipality_id: int | None = None,
+    requested_by: Any = None,
+    total: int | None = None,
+) -> Job:
+    """Create the job row in the caller's transaction; send it after commit."""
+    registry.handler_for(kind)  # an unknown kind is a programming error: fail now
+    job = Job.objects.create(
+        kind=kind,
+        params=params or {},
+        municipality_id=municipality_id,
+        requested_by=requested_by,
+        total=total,
+    )
+    transaction.on_commit(lambda: _send(job.pk), robust=True)
+    return job
+
+
+@dataclass
+class Claim:
+    job: Job
+    token: int
+    soft_limit: float = float(settings.CELERY_TASK_SOFT_TIME_LIMIT)
+    started: float = field(default_factory=time.monotonic)
+
+    def _fenced(self) -> Any:
+        return Job.objects.filter(
+            pk=self.job.pk, attempts=self.token, state=Job.State.RUNNING
+        )
+
+    def advance(
+        self,
+        *,
+        checkpoint: dict[str, Any] | None = None,
+        progress: int = 0,
+        total: int | None = None,
+    ) -> None:
+        """Record a chunk's progress; call inside the chunk's transaction."""
+        changes: dict[str, Any] = {
+            "heartbeat_at": timezone.now(),
+            "progress": F("progress") + progress,
+        }
+        if checkpoint is not None:
+            changes["checkpoint"] = checkpoint
+            self.job.checkpoint = checkpoint
+        if total is not None:
+            changes["total"] = total
+            self.job.total = total
+        if self._fenced().update(**changes) == 0:
+            raise StaleClaim(f"job {self.job.pk} was taken over")
+        self.job.progress += progress
+
+    def near_time_limit(self) -> bool:
+        return time.monotonic() - self.started > 0.8 * self.soft_limit
+
+    def finish(self, result: dict[str, Any] | None = None) -> None:
+        now = timezone.now()
+        done = self._fenced().update(
+            state=Job.State.DONE, result=result or {}, finished_at=now, heartbeat_at=now
+        )
+        if done == 0:
+            raise StaleClaim(f"job {self.job.pk} was taken over")
+        self.job.state = Job.State.DONE
+
+    def fail(self, error: str) -> None:
+        now = timezone.now()
+        self._fenced().update(
+            state=Job.State.FAILED,
+            error=error[:2000],
+            finished_at=now,
+            heartbeat_at=now,
+        )
+        self.job.state = Job.State.FAILED
+
+    def release(self) -> None:
+        """Give the job back (transient error, or time to continue in a new task)."""
+        self._fenced().update(state=Job.State.PENDING, heartbeat_at=timezone.now())
+        self.job.state = Job.State.PENDING
+
+    def requeue(self) -> None:
+        self.release()
+        _send(self.job.pk)
+
+
+def claim(*, job_id: int, now: datetime | None = None) -> Claim | None:
+    """Take the job if it is pending, or running with a stale heartbeat."""
+    now = now or timezone.now()
+    stale_before = now - timedelta(seconds=settings.BIP_JOB_STALE_AFTER)
+    with transaction.atomic():
+        job = (
+            Job.objects.select_for_update()
+            .filter(pk=job_id)
+            .filter(
+                Q(state=Job.State.PENDING)
+                | Q(state=Job.State.RUNNING, heartbeat_at__lt=stale_before)
+            )
+            .first()
+        )
+        if job is None:
+            return None  # finished, or another worker holds a fresh claim
+        if job.state == Job.State.RUNNING:
+            job.takeovers += 1  # its worker died or hung
+            if job.takeovers >= settings.BIP_JOB_MAX_ATTEMPTS:
+                job.state, job.finished_at = Job.State.FAILED, now
+                job.error = "The job stopped responding too many times."
+                job.save(update_fields=["state", "finished_at", "error", "takeovers"])
+                return None
+        job.state, job.heartbeat_at = Job.State.RUNNING, now
+        job.attempts += 1
+        job.save(update_fields=["state", "heartbeat_at", "attempts", "takeovers"])
+    return Claim(job=job, token=job.attempts)
+
+
+def job_run(*, job_id: int) -> None:
+    c = claim(job_id=job_id)
+    if c is None:
+        return  # a duplicate delivery or a rerun of a finished job does nothing
+    handler = registry.handler_for(c.job.kind)
+    try:
+        handler(c)
+        if c.job.state == Job.State.RUNNING:
+            c.finish(c.job.result)
+    except StaleClaim:
+        logger.info("job %s taken over by another worker", job_id)
+    except TRANSIENT:
+        c.release()
+        raise  # the task retries with back-off
+    except Exception as exc:
+        logger.exception("job %s (%s) failed", job_id, c.job.kind)
+        c.fail(f"{type(exc).__name__}: {exc}")
+
+
+def jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-enqueue pending and stale jobs; fail those out of attempts."""
+    now = now or timezone.now()
+    stale_before = now - timedelta(seconds=settings.BIP_JOB_STALE_AFTER)
+    grace_before = now - timedelta(seconds=settings.BIP_JOB_PENDING_GRACE)
+    failed = Job.objects.filter(
+        state=Job.State.RUNNING,
+        heartbeat_at__lt=stale_before,
+        takeovers__gte=settings.BIP_JOB_MAX_ATTEMPTS - 1,
+    ).update(
+        state=Job.State.FAILED,
+        finished_at=now,
+        error="The job stopped responding too many times.",
+    )
+    waiting = Job.objects.filter(
+        Q(state=Job.State.PENDING, created_at__lt=grace_before)
+        & (Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=grace_before))
+        | Q(state=Job.State.RUNNING, heartbeat_at__lt=stale_before)
+    )
+    ids = list(waiting.values_list("pk", flat=True)[:1000])
+    Job.objects.filter(pk__in=ids, state=Job.State.PENDING).update(heartbeat_at=now)
+    for job_id in ids:
+        _send(job_id)
+    return {"failed": failed, "requeued": len(ids)}
+
+
+def heartbeat(name: str, detail: str = "") -> None:
+    Heartbeat.objects.update_or_create(
+        name=name, defaults={"at": timezone.now(), "detail": detail[:200]}
+    )
+
+
+def job_list_for(*, viewer: Any) -> Any:
+    """Jobs a user may follow: their own, all of their municipality for its admin."""
+    from bip.accounts.scoping import scope_for
+
+    scope = scope_for(viewer)
+    q = Q(requested_by_id=viewer.pk)
+    if scope.is_municipal_admin:
+        q |= Q(municipality_id=scope.municipality_id)
+    if scope.is_system_admin:
+        q |= Q(municipality__isnull=True)
+    return Job.objects.filter(q)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from bip.audit.context import Origin, current_origin
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    if settings.SECURE_PROXY_SSL_HEADER:  # behind a trusted proxy
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestIdMiddleware:
+    """Give every request an id and remember its origin for the audit log."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        valid = (
+            incoming.isascii() and 0 < len(incoming) <= 64 and incoming.isprintable()
+        )
+        request_id = incoming if valid else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = current_origin.set(Origin(ip=client_ip(request), request_id=request_id))
+        try:
+            response = self.get_response(request)
+        finally:
+            current_origin.reset(token)
+        response["X-Request-ID"] = request_id
+        return response

@@ -1,0 +1,285 @@
+"""Settings for every mode, read from the environment (django-environ).
+
+Production is the default: it refuses to start without DJANGO_SECRET_KEY,
+DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL. `make demo` sets BIP_DEMO=1 and writes
+var/.env; tests use bip.settings_test.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+for env_file in (BASE_DIR / ".env", BASE_DIR / "var" / ".env"):
+    if env_file.exists():
+        env.read_env(str(env_file))
+
+
+def env_secret(name: str, **kwargs: object) -> str:
+    """Read NAME, or the file named by NAME_FILE (Docker secrets)."""
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        return Path(file_name).read_text().strip()
+    return env(name, **kwargs)  # type: ignore[arg-type]
+
+
+def required(name: str) -> str:
+    try:
+        value = env_secret(name)
+    except ImproperlyConfigured:
+        value = ""
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Production needs it; for a local demo run `make demo`."
+        )
+    return value
+
+
+DEMO = env.bool("BIP_DEMO", default=False)  # set by `make demo` only
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+if DEMO:
+    SECRET_KEY = env_secret("DJANGO_SECRET_KEY", default="") or required(
+        "DJANGO_SECRET_KEY"
+    )
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+    DATABASES = {
+        "default": env.db(
+            "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'demo.sqlite3'}"
+        )
+    }
+    REDIS_URL = env("REDIS_URL", default="")  # empty: in-process jobs
+else:
+    SECRET_KEY = required("DJANGO_SECRET_KEY")
+    ALLOWED_HOSTS = [h for h in required("DJANGO_ALLOWED_HOSTS").split(",") if h]
+    DATABASES = {"default": environ.Env.db_url_config(required("DATABASE_URL"))}
+    REDIS_URL = required("REDIS_URL")
+
+# CPR encryption and keyed hashing (DESIGN section 1). Several keys for rotation:
+# "id:key,id:key", the first is used for new values.
+BIP_CPR_KEYS = required("BIP_CPR_KEYS")
+BIP_CPR_HMAC_KEY = required("BIP_CPR_HMAC_KEY")
+BIP_PSEUDONYM_KEY = required("BIP_PSEUDONYM_KEY")
+
+# --- Database ---
+# The audit alias reaches the same database over its own connection, so reads and
+# denials are kept when a request's transaction rolls back (DESIGN section 3).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", 60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    DATABASES["audit"] = {**DATABASES["default"], "TEST": {}}
+DATABASE_ROUTERS = ["bip.audit.router.AuditRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Applications ---
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "bip.accounts",
+    "bip.audit",
+    "bip.jobs",
+    "citizens",
+    "measurements",
+    "interventions",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "bip.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bip.accounts.middleware.ActiveMunicipalityMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "bip.urls"
+WSGI_APPLICATION = "bip.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "bip.accounts.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Language and time ---
+LANGUAGE_CODE = "da"
+LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Copenhagen"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and uploaded files ---
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(env("BIP_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- Security ---
+HTTPS = env.bool("BIP_HTTPS", default=not DEMO)  # SSL redirect, secure cookies, HSTS
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BIP_BEHIND_PROXY", False) else None
+)
+# HSTS preload binds the municipality's whole domain: its decision, not the product's.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.int("BIP_SESSION_SECONDS", default=8 * 3600)
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Email ---
+EMAIL_BACKEND = env(
+    "DJANGO_EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEMO
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bip@localhost")
+
+# --- REST framework ---
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "bip.pagination.CappedPageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "bip.exceptions.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BIP progression API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- Celery and durable jobs (DESIGN section 4) ---
+# Without REDIS_URL (the demo) jobs run on a thread in the web process.
+BIP_JOBS_IN_PROCESS = not REDIS_URL
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 600
+CELERY_TASK_TIME_LIMIT = 660
+# Above the hard time limit and the longest retry back-off, so a running task is not
+# delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BEAT_SCHEDULE = {
+    # re-enqueue pending and stale jobs, fail those out of attempts
+    "jobs-sweep": {"task": "bip.jobs.tasks.jobs_sweep", "schedule": 60.0},
+    # the beat heartbeat /healthz reports
+    "jobs-heartbeat": {"task": "bip.jobs.tasks.beat_heartbeat", "schedule": 60.0},
+    # audit partitions three months ahead, and retention
+    "audit-maintain": {
+        "task": "bip.audit.tasks.audit_maintain",
+        "schedule": timedelta(hours=24),
+    },
+}
+BIP_JOB_STALE_AFTER = env.int("BIP_JOB_STALE_AFTER", default=300)  # seconds
+BIP_JOB_MAX_ATTEMPTS = env.int("BIP_JOB_MAX_ATTEMPTS", default=3)
+BIP_JOB_PENDING_GRACE = env.int("BIP_JOB_PENDING_GRACE", default=30)  # seconds
+
+# --- Audit ---
+# Installation-wide: retention drops whole monthly partitions.
+BIP_AUDIT_RETENTION_MONTHS = env.int("BIP_AUDIT_RETENTION_MONTHS", default=24)
+
+# --- Logging ---
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("BIP_LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from reports.demo import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load synthetic demo data (a demo municipality with a user per role and a "
+        "second small municipality). Does nothing if it is already loaded."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--citizens-per-team", type=int, default=75)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = load_demo(citizens_per_team=options["citizens_per_team"])
+        if result.created:
+            self.stdout.write(f"Demo data loaded: {result.citizens} citizens.")
+        else:
+            self.stdout.write("Demo data was already loaded.")
+        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
+        seen = set()
+        for login in result.logins:
+            if login.username in seen:
+                continue
+            seen.add(login.username)
+            self.stdout.write(f"  {login.username:<24} {login.role:<18} {login.where}")

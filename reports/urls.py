@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("team/", views.team, name="team"),
+    path("statistics/", views.overview, name="overview"),
+]

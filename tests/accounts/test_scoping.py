@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from bip.accounts.models import ScopeGrant
+from citizens.selectors import citizen_list
+from tests.factories import CitizenFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(viewer, action="read"):
+    return set(citizen_list(viewer=viewer, action=action).values_list("pk", flat=True))
+
+
+def test_caseworker_reads_team_and_writes_own_caseload(
+    caseworker, teammate, citizen, other_citizen, world
+):
+    teammates_citizen = CitizenFactory(team=world.team, caseworker=teammate)
+    assert ids(caseworker) == {citizen.pk, teammates_citizen.pk}
+    assert ids(caseworker, "write") == {citizen.pk}
+    assert ids(teammate, "write") == {teammates_citizen.pk}
+    assert other_citizen.pk not in ids(caseworker)
+
+
+def test_team_leader_reads_and_writes_led_teams_only(
+    team_leader, citizen, other_citizen
+):
+    assert ids(team_leader) == {citizen.pk}
+    assert ids(team_leader, "write") == {citizen.pk}
+
+
+def test_admin_sees_whole_municipality_but_never_another(
+    municipal_admin, other_municipality_admin, citizen, other_citizen, world
+):
+    foreign = CitizenFactory(team__unit__municipality=world.other_municipality)
+    assert ids(municipal_admin) == {citizen.pk, other_citizen.pk}
+    assert ids(municipal_admin, "write") == {citizen.pk, other_citizen.pk}
+    assert ids(other_municipality_admin) == {foreign.pk}
+
+
+def test_analyst_and_system_admin_see_no_person(analyst, system_admin, citizen):
+    assert ids(analyst) == set()
+    assert ids(system_admin) == set()
+
+
+def test_scope_grant_gives_access_until_it_expires(
+    other_team_caseworker, citizen, municipal_admin, world
+):
+    assert citizen.pk not in ids(other_team_caseworker)
+    ScopeGrant.objects.create(
+        user=other_team_caseworker,
+        municipality=world.municipality,
+        citizen_id=citizen.pk,
+        until=timezone.now() + timedelta(days=2),
+        reason="Cover while colleague is ill",
+        granted_by=municipal_admin,
+    )
+    assert citizen.pk in ids(other_team_caseworker)
+    assert citizen.pk in ids(other_team_caseworker, "write")
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        fresh = type(other_team_caseworker).objects.get(pk=other_team_caseworker.pk)
+        assert citizen.pk not in ids(fresh)
+
+
+def test_expired_membership_gives_nothing(caseworker, citizen):
+    m = caseworker.memberships.get()
+    m.valid_to = timezone.localdate() - timedelta(days=1)
+    m.valid_from = m.valid_to - timedelta(days=30)
+    m.save()
+    fresh = type(caseworker).objects.get(pk=caseworker.pk)
+    assert ids(fresh) == set()
+
+
+def test_inactive_user_sees_nothing(caseworker, citizen):
+    caseworker.is_active = False
+    assert ids(caseworker) == set()

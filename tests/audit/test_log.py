@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.db import DatabaseError, connections, transaction
+
+from bip.audit import partitions
+from bip.audit.models import AuditEvent, AuditEventCitizen
+from bip.audit.services import audit_maintain, record, record_denial
+
+
+@pytest.mark.django_db
+def test_update_and_delete_are_refused(caseworker):
+    event = record(
+        actor=caseworker, action="citizen.view", object_type="citizen", object_id=1
+    )
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(using="audit"),
+    ):
+        AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(using="audit"),
+    ):
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.get(pk=event.pk).action == "citizen.view"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_denial_is_kept_when_the_request_transaction_rolls_back(caseworker):
+    def failing_request():
+        with transaction.atomic():
+            record_denial(actor=caseworker, object_type="citizen", object_id="42")
+            record(
+                actor=caseworker,
+                action="citizen.update",
+                object_type="citizen",
+                object_id="42",
+                write=True,
+            )
+            raise RuntimeError("the request failed")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
+    actions = set(AuditEvent.objects.using("default").values_list("action", flat=True))
+    assert "access.denied" in actions  # written through the audit connection: kept
+    assert "citizen.update" not in actions  # a write event rolls back with its write
+
+
+@pytest.mark.django_db
+def test_events_link_every_citizen_touched(caseworker):
+    event = record(actor=caseworker, action="citizen.list", citizen_ids=[3, 1, 2, 3])
+    linked = AuditEventCitizen.objects.filter(event_id=event.pk).values_list(
+        "citizen_id", flat=True
+    )
+    assert sorted(linked) == [1, 2, 3]
+
+
+@pytest.mark.django_db
+def test_retention_drops_an_old_partition(settings):
+    conn = connections["default"]
+    created = partitions.ensure(date(2020, 1, 1), months_ahead=0)
+    assert "audit_auditevent_y2020m01" in created
+    old = AuditEvent.objects.using("default").create(
+        ts=datetime(2020, 1, 15, tzinfo=UTC), action="citizen.view", purpose="casework"
+    )
+    settings.BIP_AUDIT_RETENTION_MONTHS = 24
+    result = audit_maintain(today=date(2026, 11, 26))
+    assert "audit_auditevent_y2020m01" in result["dropped"]
+    assert not AuditEvent.objects.using("default").filter(pk=old.pk).exists()
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('audit_auditevent_y2020m01')")
+        assert cursor.fetchone()[0] is None
+        cursor.execute("SELECT to_regclass('audit_auditevent_y2027m02')")
+        assert cursor.fetchone()[0] is not None  # three months ahead
+
+
+@pytest.mark.django_db
+def test_no_clear_cpr_in_search_criterion(client, municipal_admin, citizen):
+    client.force_login(municipal_admin)
+    digits = citizen.cpr_clear().replace("-", "")
+    r = client.post("/audit/", {"cpr": digits})
+    assert r.status_code == 200
+    event = AuditEvent.objects.filter(action="audit.search").latest("ts")
+    assert digits not in event.criterion_masked
+    assert event.criterion_masked == f"cpr={digits[:6]}-XXXX"

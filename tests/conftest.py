@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.conf import settings
+
+from bip.accounts.models import Membership, Role, Team
+from tests.factories import (
+    CitizenFactory,
+    MembershipFactory,
+    MunicipalityFactory,
+    TeamFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Every django_db test also gets the `audit` alias (DESIGN section 3)."""
+    if "audit" not in settings.DATABASES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None:
+            continue
+        kwargs = dict(marker.kwargs)
+        databases = kwargs.get("databases") or ["default"]
+        if databases != "__all__" and "audit" not in databases:
+            kwargs["databases"] = [*databases, "audit"]
+        item.own_markers.insert(0, pytest.mark.django_db(*marker.args, **kwargs).mark)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if (
+        CI
+        and settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+    ):
+        raise pytest.UsageError("CI runs the main suite on PostgreSQL only")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: object) -> object:
+    """pytest-django's setup; afterwards close every connection (the audit alias too),
+    so the test database can be dropped."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        for conn in connections.all():
+            conn.close()
+
+
+@pytest.fixture(scope="session")
+def chromium_path_session() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if CI:
+            pytest.fail("chromium is not installed: CI needs the browser tests")
+        pytest.skip("chromium is not installed (make test installs it)")
+    return path
+
+
+@dataclass
+class World:
+    municipality: object
+    unit: object
+    team: Team
+    other_team: Team
+    other_municipality: object
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    muni = MunicipalityFactory(name="Aarhus Test", code="0751")
+    unit = UnitFactory(municipality=muni, name="Jobcenter Nord")
+    team = TeamFactory(unit=unit, name="Team A")
+    other_team = TeamFactory(unit=unit, name="Team B")
+    other_muni = MunicipalityFactory(name="Vejen Test", code="0575")
+    return World(muni, unit, team, other_team, other_muni)
+
+
+def _member(
+    username: str,
+    role: str,
+    *,
+    team: Team | None = None,
+    municipality: object = None,
+    **user_kwargs: object,
+) -> object:
+    user = UserFactory(username=username, **user_kwargs)
+    MembershipFactory(
+        user=user,
+        role=role,
+        team=team,
+        municipality=municipality or team.municipality,  # type: ignore[union-attr]
+        valid_from=date(2020, 1, 1),
+    )
+    return user
+
+
+@pytest.fixture
+def caseworker(world: World) -> object:
+    return _member("caseworker", Role.CASEWORKER, team=world.team)
+
+
+@pytest.fixture
+def teammate(world: World) -> object:
+    return _member("teammate", Role.CASEWORKER, team=world.team)
+
+
+@pytest.fixture
+def other_team_caseworker(world: World) -> object:
+    return _member("other_team_caseworker", Role.CASEWORKER, team=world.other_team)
+
+
+@pytest.fixture
+def team_leader(world: World) -> object:
+    return _member("team_leader", Role.TEAM_LEADER, team=world.team)
+
+
+@pytest.fixture
+def municipal_admin(world: World) -> object:
+    return _member(
+        "municipal_admin", Role.MUNICIPAL_ADMIN, municipality=world.municipality
+    )
+
+
+@pytest.fixture
+def other_municipality_admin(world: World) -> object:
+    return _member(
+        "other_municipality_admin",
+        Role.MUNICIPAL_ADMIN,
+        municipality=world.other_municipality,
+    )
+
+
+@pytest.fixture
+def analyst(world: World) -> object:
+    return _member("analyst", Role.ANALYST, municipality=world.municipality)
+
+
+@pytest.fixture
+def system_admin(db: None) -> object:
+    return UserFactory(username="system_admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def citizen(world: World, caseworker: object) -> object:
+    """A citizen on the case worker's own caseload."""
+    return CitizenFactory(team=world.team, caseworker=caseworker, name="Anna Østergård")
+
+
+@pytest.fixture
+def other_citizen(world: World, other_team_caseworker: object) -> object:
+    return CitizenFactory(team=world.other_team, caseworker=other_team_caseworker)
+
+
+__all__ = ["Membership"]
