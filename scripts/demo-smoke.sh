@@ -12,4 +12,4 @@ export BIP_CPR_KEYS="smoke:$(.venv/bin/python -c 'from cryptography.fernet impor
 export BIP_CPR_HMAC_KEY=smoke-hmac BIP_PSEUDONYM_KEY=smoke-pseudonym BIP_MEDIA_ROOT="$tmp/media"
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py load_demo --citizens-per-team 8 >/dev/null
-.venv/bin/python scripts/demo_smoke.py
+PYTHONPATH="$PWD" .venv/bin/python scripts/demo_smoke.py

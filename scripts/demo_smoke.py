@@ -42,6 +42,14 @@ for username, urls in PAGES.items():
         )
         if not ok:
             failures.append((username, url, response.status_code))
+# Isolation: the small municipality's admin never sees the large one's organisation.
+client = Client()
+client.force_login(User.objects.get(username="fjordby-admin"))
+body = client.get("/municipality/").content.decode()
+isolated = "Bækkelund" not in body and "Fjordby" in body
+print(f"  {'ok ' if isolated else 'FAIL'} fjordby-admin sees only Fjordby")
+if not isolated:
+    failures.append(("fjordby-admin", "/municipality/", "sees another municipality"))
 client = Client()
 response = client.get("/healthz")
 print(

@@ -125,6 +125,8 @@ class Migration(migrations.Migration):
                     },
                 ),
             ],
-            database_operations=[migrations.RunPython(create_tables, drop_tables)],
+            database_operations=[],
         ),
+        # After the state exists, so the SQLite branch can create the models from it.
+        migrations.RunPython(create_tables, drop_tables),
     ]
