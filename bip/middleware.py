@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from bip.audit.context import Origin, current_origin
 
@@ -36,4 +37,25 @@ class RequestIdMiddleware:
         finally:
             current_origin.reset(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class DanishFirstLocaleMiddleware:
+    """Danish unless the user chose another language with the switch (a cookie).
+
+    The browser's Accept-Language is ignored on purpose: staff on English-language
+    machines still work in the municipality's language until they choose otherwise.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.languages = {code for code, _ in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in self.languages else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
         return response
