@@ -99,6 +99,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "csp",
+    "mozilla_django_oidc",
     "crispy_forms",
     "crispy_bootstrap5",
     "bip.accounts",
@@ -121,12 +125,19 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "bip.accounts.middleware.ActiveMunicipalityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "bip.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "bip.urls"
 WSGI_APPLICATION = "bip.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out users
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -195,12 +206,66 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BIP_BEHIND_PROXY", False) else None
 )
 # HSTS preload binds the municipality's whole domain: its decision, not the product's.
-SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# axes.W006: lockout is per user name on purpose (see AXES_LOCKOUT_PARAMETERS).
+SILENCED_SYSTEM_CHECKS = ["security.W021", "axes.W006"]
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "django.contrib.sessions.backends.db"  # works with Redis down
 SESSION_COOKIE_AGE = env.int("BIP_SESSION_SECONDS", default=8 * 3600)
+# Logged out after this many seconds without a request; the page warns two minutes
+# before and offers to stay logged in.
+BIP_IDLE_TIMEOUT = env.int("BIP_IDLE_TIMEOUT", default=30 * 60)
+
+# Content security policy: no inline scripts or styles, nothing from other origins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Sign-in: lockout (django-axes, database handler: works with Redis down) ---
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("BIP_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("BIP_LOGIN_COOLOFF_MINUTES", default=30))
+# Per user name, not per address: a whole job centre shares one public IP, and a
+# per-address limit would lock out every colleague behind it.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ADMIN = False  # unlocking is an action on the user in the admin
+AXES_VERBOSE = False
+
+# --- Sign-in: OIDC single sign-on against the municipality's identity provider ---
+BIP_OIDC_ENABLED = env.bool("BIP_OIDC_ENABLED", default=False)
+if BIP_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.insert(1, "bip.accounts.oidc.MunicipalOIDCBackend")
+    OIDC_RP_CLIENT_ID = required("OIDC_RP_CLIENT_ID")
+    OIDC_RP_CLIENT_SECRET = required("OIDC_RP_CLIENT_SECRET")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = required("OIDC_OP_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = required("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = required("OIDC_OP_JWKS_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+    OIDC_OP_ISSUER = required("OIDC_OP_ISSUER")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_CREATE_USER = False  # a claim alone never creates a user with rights
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+# The claim that names an existing user, matched against User.<field>.
+BIP_OIDC_USER_CLAIM = env("BIP_OIDC_USER_CLAIM", default="email")
+BIP_OIDC_USER_FIELD = env("BIP_OIDC_USER_FIELD", default="email")
+LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Email ---
@@ -230,6 +295,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "BIP progression API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

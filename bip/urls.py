@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from bip import views
+from bip.accounts import views as accounts_views
 from bip.accounts.admin import site_permission
 
 admin.site.has_permission = site_permission  # type: ignore[method-assign]
@@ -14,13 +15,41 @@ admin.site.site_header = "BIP"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "oidc/authenticate/", accounts_views.oidc_init, name="oidc_authentication_init"
+    ),
+    path(
+        "oidc/callback/",
+        accounts_views.oidc_callback,
+        name="oidc_authentication_callback",
+    ),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="emails/password_reset_body.txt",
+            html_email_template_name="emails/password_reset_body.html",
+            subject_template_name="emails/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("", include("bip.accounts.urls")),
     path("audit/", include("bip.audit.urls")),
     path("jobs/", include("bip.jobs.urls")),
@@ -28,8 +57,11 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("api/v1/", include("bip.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # the split view serves its script as a file: no inline script (CSP)
     path(
-        "api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema"),
+        name="api-docs",
     ),
     path("django-admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from bip.accounts.scoping import scope_for
@@ -27,7 +28,8 @@ def _heartbeats() -> dict[str, Any]:
         if h is None:
             out[name] = "unknown"
         elif now - h.at > timedelta(seconds=HEARTBEAT_OK_SECONDS):
-            out[name] = f"stale since {h.at.isoformat()}"
+            out[name] = "stale"
+            out[f"{name}_last_seen"] = h.at.isoformat()
         else:
             out[name] = "in-process" if settings.BIP_JOBS_IN_PROCESS else "ok"
     return out
@@ -35,7 +37,7 @@ def _heartbeats() -> dict[str, Any]:
 
 def _redis_status() -> str:
     if not settings.REDIS_URL:
-        return "not configured (in-process jobs)"
+        return "not configured"
     import redis
 
     try:
@@ -46,6 +48,21 @@ def _redis_status() -> str:
         return "ok"
     except Exception as exc:  # reported, never raised: liveness must not fail on it
         return f"down: {type(exc).__name__}"
+
+
+STATUS_LABELS = {
+    "ok": _("Running"),
+    "in-process": _("Runs inside the web process (demo)"),
+    "not configured": _("Not configured: jobs run inside the web process"),
+    "unknown": _("No sign of life yet"),
+    "stale": _("Silent for more than three minutes"),
+}
+
+
+def status_label(code: str) -> str:
+    if code.startswith("down"):
+        return str(_("Not reachable"))
+    return str(STATUS_LABELS.get(code, code))
 
 
 @never_cache

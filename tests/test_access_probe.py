@@ -24,6 +24,13 @@ EXEMPT = {
     "set_language",
     "schema",
     "api-docs",
+    # sign-in and password reset: for people who are not logged in
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
 }
 EXEMPT_PREFIXES = ("admin:",)  # Django admin: its own login; covered by test_admin_site
 OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names

@@ -3,11 +3,18 @@ admin (DESIGN section 2). A test compares the registrations with an allow-list."
 
 from __future__ import annotations
 
+from typing import Any
+
+from axes.utils import reset as axes_reset
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from bip.accounts.models import Membership, Municipality, Team, Unit, User
+from bip.audit.models import Purpose
+from bip.audit.services import record
 
 
 def site_permission(request: HttpRequest) -> bool:
@@ -25,7 +32,25 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
-    actions = None
+    actions = ["unlock_login"]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Unlock login after failed attempts"))
+    def unlock_login(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            axes_reset(username=user.get_username())
+            record(
+                actor=request.user,
+                action="login.unlock",
+                purpose=Purpose.SECURITY,
+                object_type="user",
+                object_id=user.pk,
+            )
+        self.message_user(request, _("The selected users can log in again."))
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # users are deactivated, never deleted

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     )
     active = next((m for m in municipalities if m.pk == scope.municipality_id), None)
     return {
+        "idle_timeout": settings.BIP_IDLE_TIMEOUT,
         "nav_items": nav_items(scope),
         "active_municipality": active,
         "other_municipalities": [m for m in municipalities if m != active],

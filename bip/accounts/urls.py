@@ -9,4 +9,5 @@ urlpatterns = [
     path("municipality/", views.municipality, name="municipality"),
     path("municipality/switch/", views.switch_municipality, name="switch"),
     path("system/", views.system, name="system"),
+    path("session/keepalive/", views.keepalive, name="keepalive"),
 ]

@@ -1,15 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from mozilla_django_oidc.views import (
+    OIDCAuthenticationCallbackView,
+    OIDCAuthenticationRequestView,
+)
 
 from bip.accounts.access import is_municipal_admin, is_system_admin, role_required
 from bip.accounts.middleware import SESSION_KEY
@@ -19,7 +27,37 @@ from bip.audit.models import Purpose
 from bip.audit.services import record
 from bip.jobs import services as jobs
 from bip.jobs.models import Job
-from bip.views import _heartbeats, _redis_status
+from bip.views import _heartbeats, _redis_status, status_label
+
+
+def oidc_init(request: HttpRequest) -> HttpResponse:
+    """Single sign-on exists only when configured (BIP_OIDC_ENABLED)."""
+    if not settings.BIP_OIDC_ENABLED:
+        raise Http404
+    return OIDCAuthenticationRequestView.as_view()(request)
+
+
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    if not settings.BIP_OIDC_ENABLED:
+        raise Http404
+    return OIDCAuthenticationCallbackView.as_view()(request)
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = settings.BIP_OIDC_ENABLED
+        context["sso_failed"] = self.request.GET.get("sso") == "failed"
+        return context
+
+
+@login_required
+@require_POST
+def keepalive(request: HttpRequest) -> HttpResponse:
+    """The idle warning's "stay logged in": the request itself counts as activity."""
+    return HttpResponse(status=204)
 
 
 @login_required
@@ -89,7 +127,11 @@ def system(request: HttpRequest) -> HttpResponse:
     if job_id.isdigit():
         job = jobs.job_list_for(viewer=request.user).filter(pk=int(job_id)).first()
     recent = Job.objects.order_by("-created_at")[:10]
-    status = {"redis": _redis_status(), **_heartbeats()}
+    status = {
+        name: status_label(code)
+        for name, code in {"redis": _redis_status(), **_heartbeats()}.items()
+        if name in ("redis", "worker", "beat")
+    }
     return render(
         request,
         "accounts/system.html",

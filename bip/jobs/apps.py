@@ -14,7 +14,7 @@ class JobsConfig(AppConfig):
     def ready(self) -> None:
         from bip.jobs import probe, registry
 
-        registry.register("jobs.probe", probe.run)
+        registry.register("jobs.probe", probe.run, _("Worker check"))
         # The embedded demo: a job thread in the web process (DESIGN section 4).
         if os.environ.get("BIP_START_JOB_THREAD") == "1":
             from django.conf import settings

@@ -54,6 +54,12 @@ class Job(TimeStampedModel):
         return f"{self.kind} #{self.pk} ({self.state})"
 
     @property
+    def kind_label(self) -> str:
+        from bip.jobs.registry import label_for
+
+        return label_for(self.kind)
+
+    @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
 

@@ -6,10 +6,17 @@ from collections.abc import Callable
 from typing import Any
 
 _handlers: dict[str, Callable[[Any], None]] = {}
+_labels: dict[str, Any] = {}
 
 
-def register(kind: str, handler: Callable[[Any], None]) -> None:
+def register(kind: str, handler: Callable[[Any], None], label: Any = "") -> None:
     _handlers[kind] = handler
+    if label:
+        _labels[kind] = label
+
+
+def label_for(kind: str) -> str:
+    return str(_labels.get(kind, kind))
 
 
 def handler_for(kind: str) -> Callable[[Any], None]:

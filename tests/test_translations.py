@@ -1,0 +1,190 @@
+"""Danish first, English complete: compiled catalogues are fresh, every Danish message
+is translated, and every page renders in both languages without leftovers."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from html.parser import HTMLParser
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from django.urls import reverse
+
+from tests.test_access_probe import OBJECT_ROUTES, POST_BODIES, routes, url_for
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALES = ("da", "en")
+# Words spelt the same in Danish and English (or names of products and languages).
+SAME_WORDS = set(
+    [
+        "bip",
+        "redis",
+        "status",
+        "system",
+        "team",
+        "teams",
+        "administration",
+        "django",
+        "admin",
+        "dansk",
+        "english",
+        "beat",
+        "for",
+        "job",
+        "navn",
+        "cpr",
+        "xxxx",
+        "log",
+        "menu",
+        "progression",
+    ]
+)
+WORD = re.compile(r"[A-Za-zÆØÅæøåÉé]{3,}")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_compiled_catalogue_is_fresh(locale):
+    folder = ROOT / "locale" / locale / "LC_MESSAGES"
+    with open(folder / "django.po", "rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    fresh = gettext.GNUTranslations(BytesIO(buffer.getvalue()))._catalog
+    with open(folder / "django.mo", "rb") as fh:
+        committed = gettext.GNUTranslations(fh)._catalog
+
+    def messages(catalogue: dict) -> dict:  # the header carries dates: not a message
+        return {k: v for k, v in catalogue.items() if k != "" and v}
+
+    assert messages(fresh) == messages(committed), "run compilemessages, commit the .mo"
+    assert len(messages(committed)) > (100 if locale == "da" else -1)
+
+
+def test_every_danish_message_is_translated():
+    with open(ROOT / "locale" / "da" / "LC_MESSAGES" / "django.po", "rb") as fh:
+        catalog = read_po(fh, locale="da")
+    missing = [
+        m.id
+        for m in catalog
+        if m.id and (m.fuzzy or not (all(m.string) if m.pluralizable else m.string))
+    ]
+    assert missing == []
+
+
+class TextOf(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+        for name, value in attrs:
+            if name in ("aria-label", "placeholder", "title", "alt") and value:
+                self.parts.append(value.strip())
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip and data.strip():
+            self.parts.append(" ".join(data.split()))
+
+
+def visible_text(html: str) -> list[str]:
+    parser = TextOf()
+    parser.feed(html)
+    return parser.parts
+
+
+def data_words() -> set[str]:
+    """Words that come from data (names of people, teams, units), not from the UI."""
+    from bip.accounts.models import Municipality, Team, Unit, User
+    from citizens.models import Citizen
+
+    texts: list[str] = []
+    for user in User.objects.all():
+        texts += [user.username, user.get_full_name()]
+    texts += list(Team.objects.values_list("name", flat=True))
+    texts += list(Unit.objects.values_list("name", flat=True))
+    texts += list(Municipality.objects.values_list("name", flat=True))
+    texts += list(Municipality.objects.values_list("unit_label", flat=True))
+    texts += list(Citizen.objects.values_list("name", flat=True))
+    return {w.lower() for t in texts for w in WORD.findall(t)}
+
+
+def words(parts: list[str]) -> set[str]:
+    return {w.lower() for part in parts for w in WORD.findall(part)}
+
+
+VIEWERS = ("caseworker", "team_leader", "municipal_admin", "analyst", "system_admin")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_pages_render_in_both_languages_without_leftovers(
+    client, request, citizen, viewer, world
+):
+    from bip.jobs.models import Job
+
+    user = request.getfixturevalue(viewer)
+    objects = {
+        "citizen": citizen,
+        "job": Job.objects.create(
+            kind="jobs.probe", requested_by=user, municipality=world.municipality
+        ),
+    }
+    client.force_login(user)
+    problems = []
+    checked = 0
+    for name, args in routes():
+        if (
+            name.startswith("api")
+            or name in POST_BODIES
+            or name in ("schema", "api-docs")
+        ):
+            continue
+        url = url_for(name, args, objects)
+        pages = {}
+        for language in LOCALES:
+            client.post(reverse("set_language"), {"language": language, "next": "/"})
+            response = client.get(url)
+            if (
+                response.status_code != 200
+                or "text/html" not in response["Content-Type"]
+            ):
+                break
+            pages[language] = response.content.decode()
+        if len(pages) < 2:
+            continue
+        checked += 1
+        for language, html in pages.items():
+            if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html):
+                problems.append(f"{name} ({language}): inline script")
+            if re.search(r"\sstyle=\"", html):
+                problems.append(f"{name} ({language}): inline style")
+        shared = words(visible_text(pages["da"])) & words(visible_text(pages["en"]))
+        leftovers = sorted(shared - data_words() - SAME_WORDS)
+        if leftovers:
+            problems.append(f"{name}: same in Danish and English: {leftovers}")
+    assert checked > 0
+    assert problems == []
+
+
+@pytest.mark.django_db
+def test_every_page_sends_a_content_security_policy(client, caseworker):
+    client.force_login(caseworker)
+    for url in ("/login/", "/citizens/"):
+        policy = client.get(url)["Content-Security-Policy"]
+        assert "script-src 'self'" in policy
+        assert "style-src 'self'" in policy
+        assert "unsafe-inline" not in policy
+
+
+__all__ = ["OBJECT_ROUTES"]
