@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Func, IntegerField
 
 
 def is_postgres(connection: BaseDatabaseWrapper) -> bool:
@@ -71,3 +73,37 @@ def drop_month_partitions_before(
                 cursor.execute(f'DROP TABLE "{name}"')
                 dropped.append(name)
     return dropped
+
+
+class DaysSinceEpoch(Func):
+    """A date as whole days since 1970-01-01, on PostgreSQL and SQLite alike, so date
+    arithmetic with a per-row interval (due dates) runs in the database."""
+
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(%(expressions)s - DATE '1970-01-01')",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)",
+            **extra,
+        )
+
+
+EPOCH = date(1970, 1, 1)
+
+
+def days_since_epoch(d: date) -> int:
+    return (d - EPOCH).days
+
+
+def from_days(days: int | None) -> date | None:
+    return None if days is None else EPOCH + timedelta(days=days)

@@ -268,6 +268,16 @@ BIP_OIDC_USER_FIELD = env("BIP_OIDC_USER_FIELD", default="email")
 LOGIN_REDIRECT_URL_FAILURE = "/login/?sso=failed"
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- Cache (rate limits) ---
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 # --- Email ---
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND",

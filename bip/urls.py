@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from bip import views
 from bip.accounts import views as accounts_views
 from bip.accounts.admin import site_permission
+from measurements import views as measurements_views
 
 admin.site.has_permission = site_permission  # type: ignore[method-assign]
 admin.site.site_header = "BIP"
@@ -55,6 +56,10 @@ urlpatterns = [
     path("jobs/", include("bip.jobs.urls")),
     path("citizens/", include("citizens.urls")),
     path("reports/", include("reports.urls")),
+    path("rounds/", include("measurements.urls")),
+    path("instrument/", include("measurements.instrument_urls")),
+    # the citizen's personal link: no login; the token is the only key
+    path("b/<str:token>/", measurements_views.citizen_form, name="citizen_form"),
     path("api/v1/", include("bip.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # the split view serves its script as a file: no inline script (CSP)

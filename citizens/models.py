@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -36,6 +37,12 @@ class Citizen(TimeStampedModel):
     birth_date = models.DateField(_("birth date"))
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, default="da", choices=settings.LANGUAGES
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    # Overrides the municipality's interval between rounds for this citizen.
+    round_interval_days = models.PositiveSmallIntegerField(
+        _("days between rounds"), null=True, blank=True
     )
     # Current placement, kept by the services from the enrolment and assignment
     # history, so scoping filters on these columns without joins (DESIGN section 1).
@@ -87,3 +94,115 @@ class Citizen(TimeStampedModel):
             digits=crypto.decrypt(self.cpr_key_id, self.cpr_ciphertext),
             birth_date=self.birth_date,
         ).formatted
+
+
+class TargetGroup(TimeStampedModel):
+    """A national target group (målgruppe): a dated lookup, not an enum, since the
+    2026-2027 reform replaces the 13 groups with 5. Global; edited by the system admin."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    label_da = models.CharField(_("name (Danish)"), max_length=150)
+    label_en = models.CharField(_("name (English)"), max_length=150)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("target group")
+        verbose_name_plural = _("target groups")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import get_language
+
+        return (
+            self.label_en
+            if (get_language() or "da").startswith("en")
+            else self.label_da
+        )
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+
+class Enrolment(TimeStampedModel):
+    """A spell in the programme. Rounds, baseline and time in programme belong to it;
+    a re-enrolment is a new spell with a new baseline."""
+
+    class EndReason(models.TextChoices):
+        JOB = "job", _("Ordinary job")
+        EDUCATION = "education", _("Education")
+        OTHER_EXIT = "other_exit", _("Other exit")
+        MOVED = "moved", _("Moved to another municipality")
+        OTHER = "other", _("Other")
+
+    citizen = models.ForeignKey(
+        Citizen, on_delete=models.PROTECT, related_name="enrolments"
+    )
+    municipality = models.ForeignKey("accounts.Municipality", on_delete=models.PROTECT)
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT)
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT)
+    target_group = models.ForeignKey(TargetGroup, on_delete=models.PROTECT)
+    start = models.DateField(_("enrolment date"))
+    end = models.DateField(_("end date"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("reason for ending"), max_length=20, choices=EndReason.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["citizen"],
+                condition=models.Q(end__isnull=True),
+                name="enrolment_one_open_per_citizen",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True)
+                | models.Q(end__gte=models.F("start")),
+                name="enrolment_end_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "end"], name="enrolment_muni_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.citizen} {self.start:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.end is None
+
+
+class Assignment(TimeStampedModel):
+    """History of the responsible case worker and team; a change is a predictor."""
+
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="assignments"
+    )
+    municipality = models.ForeignKey("accounts.Municipality", on_delete=models.PROTECT)
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case worker assignment")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=models.Q(end__isnull=True),
+                name="assignment_one_open_per_enrolment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.caseworker} {self.start:%Y-%m-%d}"

@@ -1,11 +1,24 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from bip.accounts.scoping import Action, citizen_q, scope_for
-from citizens.models import Citizen, fold
+from bip.db import DaysSinceEpoch, days_since_epoch
+from citizens.models import Citizen, Enrolment, fold
 
 
 def citizen_list(*, viewer: Any, action: Action = "read") -> QuerySet[Citizen]:
@@ -22,3 +35,62 @@ def citizen_search(*, viewer: Any, text: str) -> QuerySet[Citizen]:
     except cpr.CprError:
         return qs.filter(name_search__contains=fold(text))
     return qs.filter(cpr_hmac=crypto.keyed_hash(parsed.digits))
+
+
+SORTS = {
+    "due": (F("due_days").asc(nulls_last=True), "name_search", "pk"),
+    "name": ("name_search", "pk"),
+    "last": (F("last_round").desc(nulls_last=True), "name_search", "pk"),
+}
+
+
+def caseload(
+    *,
+    viewer: Any,
+    today: date,
+    mine: bool = True,
+    sort: str = "due",
+    overdue_only: bool = False,
+    team_id: int | None = None,
+) -> QuerySet[Citizen]:
+    """The caseload with last round, next due date and overdue, computed in SQL from
+    `today` (never stored), so sorting, filtering and paging run in the database."""
+    from measurements.models import Round
+
+    scope = scope_for(viewer)
+    qs = citizen_list(viewer=viewer)
+    if mine:
+        qs = qs.filter(
+            Q(caseworker_id=viewer.pk) | Q(pk__in=sorted(scope.granted_citizen_ids))
+        )
+    if team_id:
+        qs = qs.filter(team_id=team_id)
+    open_enrolment = Enrolment.objects.filter(citizen=OuterRef("pk"), end__isnull=True)
+    last_complete = Round.objects.filter(
+        enrolment__citizen=OuterRef("pk"),
+        enrolment__end__isnull=True,
+        state=Round.State.COMPLETE,
+    ).order_by("-round_date")
+    qs = qs.annotate(
+        enrolment_start=Subquery(open_enrolment.values("start")[:1]),
+        last_round=Subquery(last_complete.values("round_date")[:1]),
+        interval=Coalesce("round_interval_days", "municipality__round_interval_days"),
+        open_round_id=Subquery(
+            Round.objects.filter(
+                enrolment__citizen=OuterRef("pk"), state=Round.State.OPEN
+            ).values("pk")[:1]
+        ),
+    ).annotate(
+        # no enrolment: nothing is due; no round yet: the baseline is due at once
+        due_days=Case(
+            When(enrolment_start__isnull=True, then=Value(None)),
+            When(last_round__isnull=True, then=DaysSinceEpoch("enrolment_start")),
+            default=DaysSinceEpoch("last_round") + F("interval"),
+            output_field=IntegerField(),
+        ),
+    )
+    if overdue_only:
+        qs = qs.filter(due_days__lt=days_since_epoch(today))
+    return qs.select_related("team", "caseworker").order_by(
+        *SORTS.get(sort, SORTS["due"])
+    )

@@ -1,20 +1,43 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bip.accounts.access import get_scoped_or_404, role_required, sees_people
 from bip.accounts.scoping import scope_for
 from bip.audit.models import Purpose
 from bip.audit.services import record
-from citizens import cpr
+from bip.db import days_since_epoch, from_days
+from citizens import cpr, services
+from citizens.forms import AssignForm, CitizenCreateForm, CitizenEditForm
+from citizens.models import Citizen
+from citizens.selectors import caseload as caseload_query
 from citizens.selectors import citizen_list, citizen_search
 
 PAGE_SIZE = 50
-VIEWS = {"mine": _("My caseload"), "team": _("My teams")}
+VIEWS = {"mine": gettext_lazy("My caseload"), "team": gettext_lazy("My teams")}
+SORT_LABELS = {
+    "due": gettext_lazy("Next due (overdue first)"),
+    "name": gettext_lazy("Name"),
+    "last": gettext_lazy("Latest round"),
+}
+
+
+def form_errors_from(exc: ValidationError, form: Any) -> None:
+    if hasattr(exc, "error_dict"):
+        for field_name, errors in exc.message_dict.items():
+            form.add_error(field_name if field_name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 @role_required(sees_people)
@@ -23,23 +46,50 @@ def caseload(request: HttpRequest) -> HttpResponse:
     which = request.GET.get("view", "mine" if scope.is_caseworker else "team")
     if which not in VIEWS:
         which = "mine"
-    qs = citizen_list(viewer=request.user).select_related("team", "caseworker")
-    if which == "mine":
-        qs = qs.filter(caseworker=request.user) | qs.filter(
-            pk__in=sorted(scope.granted_citizen_ids)
-        )
-    page = Paginator(qs.order_by("name", "pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    sort = request.GET.get("sort", "due")
+    sort = sort if sort in SORT_LABELS else "due"
+    overdue_only = request.GET.get("overdue") == "1"
+    today = timezone.localdate()
+    qs = caseload_query(
+        viewer=request.user,
+        today=today,
+        mine=which == "mine",
+        sort=sort,
+        overdue_only=overdue_only,
     )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    today_days = days_since_epoch(today)
+    rows = [
+        {
+            "citizen": c,
+            "due": from_days(c.due_days),
+            "overdue": c.due_days is not None and c.due_days < today_days,
+            "days_overdue": (today_days - c.due_days)
+            if c.due_days is not None
+            else None,
+        }
+        for c in page.object_list
+    ]
     record(
         actor=request.user,
         action="citizen.list",
-        citizen_ids=[c.pk for c in page.object_list],
+        citizen_ids=[r["citizen"].pk for r in rows],
     )
+    query = {"view": which, "sort": sort, **({"overdue": "1"} if overdue_only else {})}
     return render(
         request,
         "citizens/caseload.html",
-        {"page": page, "which": which, "views": VIEWS, "heading": VIEWS[which]},
+        {
+            "page": page,
+            "rows": rows,
+            "which": which,
+            "views": VIEWS,
+            "heading": VIEWS[which],
+            "sort": sort,
+            "sorts": SORT_LABELS,
+            "overdue_only": overdue_only,
+            "query": "&".join(f"{k}={v}" for k, v in query.items()),
+        },
     )
 
 
@@ -51,7 +101,7 @@ def search(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         if len(text) < 2:
-            error = str(_("Type at least two characters of a name, or a CPR number."))
+            error = _("Type at least two characters of a name, or a CPR number.")
         else:
             results = list(
                 citizen_search(viewer=request.user, text=text)
@@ -77,8 +127,135 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
+@role_required(sees_people)
+def create(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    form = CitizenCreateForm(request.POST or None, scope=scope, viewer=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.citizen_create(
+                municipality_id=scope.municipality_id,
+                cpr_number=data["cpr_number"],
+                name=data["name"],
+                team=data["team"],
+                caseworker=data["caseworker"],
+                target_group=data["target_group"],
+                enrolment_start=data["enrolment_start"],
+                by=request.user,
+                preferred_language=data["preferred_language"],
+                phone=data["phone"],
+                email=data["email"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            for warning in saved.warnings:
+                messages.warning(request, warning)
+            messages.success(request, _("The citizen is created."))
+            return redirect("citizens:detail", pk=saved.citizen.pk)
+    return render(
+        request, "citizens/form.html", {"form": form, "title": _("New citizen")}
+    )
+
+
+def _writable_citizen(request: HttpRequest, pk: int) -> Citizen:
+    return get_scoped_or_404(
+        request, citizen_list(viewer=request.user, action="write"), pk
+    )
+
+
+@login_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    citizen = _writable_citizen(request, pk)
+    initial = {
+        "cpr_number": citizen.cpr_clear(),
+        "name": citizen.name,
+        "preferred_language": citizen.preferred_language,
+        "phone": citizen.phone,
+        "email": citizen.email,
+        "round_interval_days": citizen.round_interval_days,
+    }
+    if request.method == "GET":
+        # the edit form shows the full number: a lookup of it, logged
+        record(
+            actor=request.user,
+            action="citizen.cpr_view",
+            obj=citizen,
+            citizen_ids=[citizen.pk],
+        )
+    form = CitizenEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.citizen_update(
+                citizen=citizen,
+                by=request.user,
+                name=data["name"],
+                cpr_number=data["cpr_number"],
+                preferred_language=data["preferred_language"],
+                phone=data["phone"],
+                email=data["email"],
+                round_interval_days=data["round_interval_days"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            for warning in saved.warnings:
+                messages.warning(request, warning)
+            messages.success(request, _("The citizen is saved."))
+            return redirect("citizens:detail", pk=citizen.pk)
+    return render(
+        request,
+        "citizens/form.html",
+        {
+            "form": form,
+            "title": _("Edit %(name)s") % {"name": citizen.name},
+            "citizen": citizen,
+        },
+    )
+
+
+@login_required
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    citizen = _writable_citizen(request, pk)
+    scope = scope_for(request.user)
+    form = AssignForm(
+        request.POST or None,
+        scope=scope,
+        initial={"team": citizen.team_id, "caseworker": citizen.caseworker_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assignment_change(
+                citizen=citizen,
+                caseworker=data["caseworker"],
+                team=data["team"],
+                start=data["start"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The responsible case worker is changed."))
+            return redirect("citizens:detail", pk=citizen.pk)
+    return render(
+        request,
+        "citizens/form.html",
+        {
+            "form": form,
+            "title": _("Change case worker for %(name)s") % {"name": citizen.name},
+            "citizen": citizen,
+        },
+    )
+
+
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from measurements.charts import citizen_chart_data
+    from measurements.selectors import caseworker_changes, citizen_rounds
+
     citizen = get_scoped_or_404(
         request,
         citizen_list(viewer=request.user).select_related("team", "caseworker"),
@@ -94,6 +271,23 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_write = (
         citizen_list(viewer=request.user, action="write").filter(pk=citizen.pk).exists()
     )
+    enrolments = list(
+        citizen.enrolments.select_related("team", "target_group").order_by("-start")
+    )
+    rounds = citizen_rounds(citizen)
+    changes = caseworker_changes(citizen)
+    open_round = next((r.round for r in rounds if r.round.state == "open"), None)
     return render(
-        request, "citizens/detail.html", {"citizen": citizen, "can_write": can_write}
+        request,
+        "citizens/detail.html",
+        {
+            "citizen": citizen,
+            "can_write": can_write,
+            "enrolments": enrolments,
+            "enrolled": any(e.end is None for e in enrolments),
+            "rounds": rounds,
+            "open_round": open_round,
+            "changes": changes,
+            "chart": citizen_chart_data(rounds),
+        },
     )

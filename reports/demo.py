@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
 
 from bip.accounts.models import Membership, Municipality, Role, Team, Unit, User
 from citizens import cpr
-from citizens.models import Citizen
+from citizens.models import Assignment, Citizen, Enrolment, TargetGroup
+from measurements.models import Answer, Respondent, Response, Round
+from measurements.services import instrument_current
 
 DEMO_PASSWORD = "demo-bip-2026"  # noqa: S105 - printed for the demo, never in production
 FIRST_NAMES = [
@@ -121,7 +123,9 @@ def _user(username: str, first: str, last: str, **extra: object) -> User:
     return user
 
 
-def _citizens(rng: random.Random, team: Team, caseworkers: list[User], n: int) -> int:
+def _citizens(
+    rng: random.Random, team: Team, caseworkers: list[User], n: int, today: date
+) -> int:
     rows = []
     seen: set[str] = set()
     while len(rows) < n:
@@ -141,7 +145,183 @@ def _citizens(rng: random.Random, team: Team, caseworkers: list[User], n: int) -
         c.set_name(f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}")
         rows.append(c)
     Citizen.objects.bulk_create(rows, batch_size=500)
+    created = list(Citizen.objects.filter(team=team).order_by("pk"))
+    _enrol_and_measure(rng, created, team, caseworkers, today)
     return len(rows)
+
+
+TRAJECTORIES = (
+    ("progress", 0.43, 0.09),
+    ("standstill", 0.35, 0.0),
+    ("regress", 0.22, -0.07),
+)
+
+
+def _trajectory(rng: random.Random) -> float:
+    x = rng.random()
+    for _name, share, slope in TRAJECTORIES:
+        if x < share:
+            return slope
+        x -= share
+    return 0.0
+
+
+def _enrol_and_measure(
+    rng: random.Random,
+    citizens: list[Citizen],
+    team: Team,
+    caseworkers: list[User],
+    today: date,
+) -> None:
+    """Enrolments, case-worker history and 1-4 years of quarterly rounds whose answers
+    move plausibly: some citizens progress, some stand still, some regress."""
+    version = instrument_current(municipality_id=team.municipality_id)
+    questions = list(version.questions.order_by("order"))
+    groups = list(TargetGroup.objects.filter(valid_to__isnull=True).order_by("code"))
+    main_group = next(g for g in groups if g.code == "kontant_aktivitetsparat")
+    enrolments, assignments = [], []
+    plans = []
+    for c in citizens:
+        start = today - timedelta(days=rng.randrange(365, 4 * 365))
+        group = main_group if rng.random() < 0.6 else rng.choice(groups)
+        enrolments.append(
+            Enrolment(
+                citizen=c,
+                municipality_id=c.municipality_id,
+                unit_id=team.unit_id,
+                team=team,
+                target_group=group,
+                start=start,
+            )
+        )
+    Enrolment.objects.bulk_create(enrolments, batch_size=500)
+    for c, e in zip(citizens, enrolments, strict=True):
+        first = c.caseworker
+        if rng.random() < 0.25 and len(caseworkers) > 1:
+            # a change of case worker part-way: the change itself is a predictor
+            switch = e.start + timedelta(
+                days=rng.randrange(120, max(121, (today - e.start).days))
+            )
+            before = rng.choice([w for w in caseworkers if w.pk != c.caseworker_id])
+            assignments.append(
+                Assignment(
+                    enrolment=e,
+                    municipality_id=c.municipality_id,
+                    caseworker=before,
+                    team=team,
+                    start=e.start,
+                    end=switch,
+                )
+            )
+            assignments.append(
+                Assignment(
+                    enrolment=e,
+                    municipality_id=c.municipality_id,
+                    caseworker=first,
+                    team=team,
+                    start=switch,
+                )
+            )
+        else:
+            assignments.append(
+                Assignment(
+                    enrolment=e,
+                    municipality_id=c.municipality_id,
+                    caseworker=first,
+                    team=team,
+                    start=e.start,
+                )
+            )
+        plans.append((c, e))
+    Assignment.objects.bulk_create(assignments, batch_size=500)
+    history = {}
+    for a in assignments:
+        history.setdefault(a.enrolment_id, []).append(a)
+
+    rounds, round_meta = [], []
+    for c, e in plans:
+        level = rng.gauss(2.5, 0.5)
+        slope = _trajectory(rng)
+        offsets = {q.indicator: rng.gauss(0, 0.4) for q in questions}
+        # about one in five is overdue: the last round lies more than a quarter back
+        stop = today - timedelta(
+            days=rng.randrange(100, 200) if rng.random() < 0.2 else rng.randrange(0, 80)
+        )
+        day = e.start + timedelta(days=rng.randrange(0, 20))
+        k = 0
+        while day <= stop:
+            assignment = next(
+                a
+                for a in sorted(history[e.pk], key=lambda a: a.start, reverse=True)
+                if a.start <= day
+            )
+            rounds.append(
+                Round(
+                    enrolment=e,
+                    municipality_id=c.municipality_id,
+                    instrument_version=version,
+                    state=Round.State.COMPLETE,
+                    round_date=day,
+                    team=team,
+                    caseworker_id=assignment.caseworker_id,
+                    target_group=e.target_group,
+                    both_in_on=day,
+                    created_by_id=assignment.caseworker_id,
+                )
+            )
+            round_meta.append((level + slope * k, offsets, rng.random() < 0.2))
+            k += 1
+            day += timedelta(days=rng.randrange(80, 105))
+    Round.objects.bulk_create(rounds, batch_size=500)
+    responses, meta_by_response = [], []
+    for r, (latent, offsets, citizen_missing) in zip(rounds, round_meta, strict=True):
+        for respondent in Respondent.values:
+            submitted = respondent == Respondent.CASEWORKER or not citizen_missing
+            responses.append(
+                Response(
+                    round=r,
+                    respondent=respondent,
+                    state=Response.State.SUBMITTED
+                    if submitted
+                    else Response.State.DRAFT,
+                    channel=Response.Channel.LINK
+                    if respondent == Respondent.CITIZEN and rng.random() < 0.3
+                    else Response.Channel.SCREEN,
+                    submitted_at=datetime.combine(
+                        r.round_date, datetime.min.time(), tzinfo=UTC
+                    )
+                    if submitted
+                    else None,
+                    submitted_by_id=r.caseworker_id if submitted else None,
+                )
+            )
+            meta_by_response.append((latent, offsets, submitted))
+    Response.objects.bulk_create(responses, batch_size=1000)
+    answers = []
+    for resp, (latent, offsets, submitted) in zip(
+        responses, meta_by_response, strict=True
+    ):
+        if not submitted:
+            continue
+        bias = 0.3 if resp.respondent == Respondent.CITIZEN else 0.0
+        for q in questions:
+            if q.respondent != resp.respondent:
+                continue
+            if rng.random() < 0.03:
+                answers.append(
+                    Answer(
+                        response=resp,
+                        question=q,
+                        value=None,
+                        missing_reason=rng.choice(["dont_know", "declined"]),
+                    )
+                )
+                continue
+            value = round(latent + bias + offsets[q.indicator] + rng.gauss(0, 0.45))
+            answers.append(
+                Answer(response=resp, question=q, value=min(5, max(1, value)))
+            )
+    Answer.objects.bulk_create(answers, batch_size=2000)
 
 
 @transaction.atomic
@@ -150,7 +330,8 @@ def load_demo(*, citizens_per_team: int = 75, seed: int = 2026) -> DemoResult:
         return DemoResult(created=False, logins=demo_logins())
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
     result = DemoResult()
-    start = date(2023, 1, 1)
+    today = date.today()  # noqa: DTZ011 - the demo is dated relative to the local day
+    start = date(2020, 1, 1)
     muni = Municipality.objects.create(code="0990", name="Bækkelund Kommune")
     layout = {
         "Jobcenter Bækkelund Nord": ["Team Ung", "Team Sundhed"],
@@ -199,7 +380,7 @@ def load_demo(*, citizens_per_team: int = 75, seed: int = 2026) -> DemoResult:
                     valid_from=start,
                 )
                 workers.append(leader)
-            result.citizens += _citizens(rng, team, workers, citizens_per_team)
+            result.citizens += _citizens(rng, team, workers, citizens_per_team, today)
     admin = _user("admin", "Karin", "Kommunesen")
     Membership.objects.create(
         user=admin, municipality=muni, role=Role.MUNICIPAL_ADMIN, valid_from=start
@@ -237,7 +418,7 @@ def load_demo(*, citizens_per_team: int = 75, seed: int = 2026) -> DemoResult:
         DemoLogin(fw.username, "case worker", small.name),
         DemoLogin(fa.username, "municipal admin", small.name),
     ]
-    result.citizens += _citizens(rng, small_team, [fw], 10)
+    result.citizens += _citizens(rng, small_team, [fw], 10, today)
     return result
 
 

@@ -164,3 +164,18 @@ def other_citizen(world: World, other_team_caseworker: object) -> object:
 
 
 __all__ = ["Membership"]
+
+
+@pytest.fixture
+def reference_data(transactional_db: None) -> None:
+    """The seeded reference data (target groups, the BIP 11 instrument), restored for
+    transactional tests that run after a flush: the seed functions are idempotent."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in (
+        "citizens.migrations.0003_seed_target_groups",
+        "measurements.migrations.0002_seed_bip11",
+    ):
+        importlib.import_module(module).seed(apps, None)

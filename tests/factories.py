@@ -87,8 +87,25 @@ class CitizenFactory(factory.django.DjangoModelFactory):
     def _create(
         cls, model_class: type[Citizen], *args: object, **kwargs: object
     ) -> Citizen:
+        """With a case worker: enrolled through the real service (enrolment and
+        assignment history); without one, a bare citizen row."""
         digits = kwargs.pop("cpr", None) or make_cpr_digits()
         name = kwargs.pop("name", None) or f"Borger {_rng.randrange(10**6)}"
+        start = kwargs.pop("enrolment_start", None) or date(2025, 1, 6)
+        if kwargs.get("caseworker") is not None:
+            from citizens.models import TargetGroup
+            from citizens.services import citizen_create
+
+            return citizen_create(
+                municipality_id=kwargs["team"].municipality_id,
+                cpr_number=str(digits),
+                name=str(name),
+                team=kwargs["team"],
+                caseworker=kwargs["caseworker"],
+                target_group=TargetGroup.objects.get(code="kontant_aktivitetsparat"),
+                enrolment_start=start,
+                by=kwargs["caseworker"],
+            ).citizen
         citizen = model_class(**kwargs)
         citizen.set_cpr(cpr.parse(str(digits)))
         citizen.set_name(str(name))

@@ -41,6 +41,10 @@ SAME_WORDS = set(
         "log",
         "menu",
         "progression",
+        "relevant",
+        "interval",
+        "link",
+        "version",
     ]
 )
 WORD = re.compile(r"[A-Za-zÆØÅæøåÉé]{3,}")
@@ -116,6 +120,19 @@ def data_words() -> set[str]:
     texts += list(Municipality.objects.values_list("name", flat=True))
     texts += list(Municipality.objects.values_list("unit_label", flat=True))
     texts += list(Citizen.objects.values_list("name", flat=True))
+    from citizens.models import TargetGroup
+    from measurements.models import QuestionText
+
+    texts += list(TargetGroup.objects.values_list("label_da", flat=True))
+    texts += list(TargetGroup.objects.values_list("label_en", flat=True))
+    # questionnaire texts are data, kept per language in the database
+    from measurements.models import InstrumentVersion, Question
+
+    texts += list(InstrumentVersion.objects.values_list("note", flat=True))
+
+    texts += list(Question.objects.values_list("code", flat=True))
+    for t in QuestionText.objects.values_list("text", "low_label", "high_label"):
+        texts += list(t)
     return {w.lower() for t in texts for w in WORD.findall(t)}
 
 
@@ -134,7 +151,16 @@ def test_pages_render_in_both_languages_without_leftovers(
     from bip.jobs.models import Job
 
     user = request.getfixturevalue(viewer)
+    from measurements.instrument import instrument_copy
+    from measurements.services import instrument_current, round_start
+
     objects = {
+        "instrument": instrument_copy(
+            source=instrument_current(municipality_id=world.municipality.pk),
+            municipality_id=world.municipality.pk,
+            by=user,
+        ),
+        "round": round_start(citizen=citizen, by=citizen.caseworker),
         "citizen": citizen,
         "job": Job.objects.create(
             kind="jobs.probe", requested_by=user, municipality=world.municipality

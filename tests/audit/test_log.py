@@ -28,7 +28,7 @@ def test_update_and_delete_are_refused(caseworker):
     assert AuditEvent.objects.get(pk=event.pk).action == "citizen.view"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_denial_is_kept_when_the_request_transaction_rolls_back(caseworker):
     def failing_request():
         with transaction.atomic():

@@ -8,7 +8,10 @@ import pytest
 from reports.demo import DEMO_PASSWORD, load_demo
 from tests.browser.conftest import login, serious_violations
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 START_PAGES = {
     "sagsbehandler1": "/citizens/",
@@ -26,7 +29,7 @@ def test_login_page_is_danish_and_accessible(live_server, page):
     assert serious_violations(page) == []
 
 
-def test_each_role_reaches_its_start_page(live_server, page):
+def test_each_role_reaches_its_start_page(live_server, page, reference_data):
     load_demo(citizens_per_team=3)
     for username, path in START_PAGES.items():
         login(page, live_server, username, DEMO_PASSWORD)

@@ -19,7 +19,10 @@ from bip.celery import app as celery_app
 from bip.jobs import services
 from bip.jobs.models import Job
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def wait_until(predicate, timeout: float, what: str):

@@ -1,0 +1,276 @@
+"""Writes on citizens, enrolments and assignments. Every write is audited in the
+same transaction; the citizen's current team and case worker follow the history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from bip.accounts.models import Membership, Role, Team
+from bip.audit.services import record
+from citizens import cpr, crypto
+from citizens.models import Assignment, Citizen, Enrolment, TargetGroup
+
+
+@dataclass
+class Saved:
+    citizen: Citizen
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check_caseworker(*, caseworker: Any, team: Team, on: date) -> None:
+    works_there = (
+        Membership.objects.current(on)
+        .filter(
+            user=caseworker, team=team, role__in=[Role.CASEWORKER, Role.TEAM_LEADER]
+        )
+        .exists()
+    )
+    if not works_there:
+        raise ValidationError({"caseworker": _("The case worker is not on that team.")})
+
+
+def _check_target_group(target_group: TargetGroup, on: date) -> None:
+    if not target_group.valid_on(on):
+        raise ValidationError(
+            {"target_group": _("The target group is not valid on the enrolment date.")}
+        )
+
+
+def _duplicate_error() -> ValidationError:
+    # The same words whether or not the person is known elsewhere: only this
+    # municipality is ever searched.
+    return ValidationError(
+        {
+            "cpr": _(
+                "A citizen with this CPR number is already registered in your municipality."
+            )
+        }
+    )
+
+
+@transaction.atomic
+def citizen_create(
+    *,
+    municipality_id: int,
+    cpr_number: str,
+    name: str,
+    team: Team,
+    caseworker: Any,
+    target_group: TargetGroup,
+    enrolment_start: date,
+    by: Any,
+    preferred_language: str = "da",
+    phone: str = "",
+    email: str = "",
+) -> Saved:
+    parsed = cpr.parse(cpr_number)  # CprError (a ValueError) for an impossible number
+    if team.municipality_id != municipality_id:
+        raise ValidationError({"team": _("Choose a team in your municipality.")})
+    _check_caseworker(caseworker=caseworker, team=team, on=enrolment_start)
+    _check_target_group(target_group, enrolment_start)
+    if Citizen.objects.filter(
+        municipality_id=municipality_id, cpr_hmac=crypto.keyed_hash(parsed.digits)
+    ).exists():
+        raise _duplicate_error()
+    citizen = Citizen(
+        municipality_id=municipality_id,
+        team=team,
+        caseworker=caseworker,
+        preferred_language=preferred_language,
+        phone=phone,
+        email=email,
+    )
+    citizen.set_cpr(parsed)
+    citizen.set_name(name)
+    try:
+        with transaction.atomic():
+            citizen.save()
+    except IntegrityError:  # a concurrent create of the same person
+        raise _duplicate_error() from None
+    enrolment = Enrolment.objects.create(
+        citizen=citizen,
+        municipality_id=municipality_id,
+        unit_id=team.unit_id,
+        team=team,
+        target_group=target_group,
+        start=enrolment_start,
+    )
+    Assignment.objects.create(
+        enrolment=enrolment,
+        municipality_id=municipality_id,
+        caseworker=caseworker,
+        team=team,
+        start=enrolment_start,
+    )
+    record(
+        actor=by,
+        action="citizen.create",
+        obj=citizen,
+        citizen_ids=[citizen.pk],
+        write=True,
+    )
+    return Saved(citizen, list(parsed.warnings))
+
+
+@transaction.atomic
+def citizen_update(
+    *,
+    citizen: Citizen,
+    by: Any,
+    name: str,
+    cpr_number: str,
+    preferred_language: str,
+    phone: str,
+    email: str,
+    round_interval_days: int | None,
+) -> Saved:
+    parsed = cpr.parse(cpr_number)
+    warnings = list(parsed.warnings)
+    changed_cpr = crypto.keyed_hash(parsed.digits) != citizen.cpr_hmac
+    if changed_cpr:
+        clash = Citizen.objects.filter(
+            municipality_id=citizen.municipality_id,
+            cpr_hmac=crypto.keyed_hash(parsed.digits),
+        ).exclude(pk=citizen.pk)
+        if clash.exists():
+            raise _duplicate_error()
+        citizen.set_cpr(parsed)  # a corrected CPR: new ciphertext and keyed hash
+    citizen.set_name(name)
+    citizen.preferred_language = preferred_language
+    citizen.phone, citizen.email = phone, email
+    citizen.round_interval_days = round_interval_days
+    citizen.full_clean(exclude=["cpr_ciphertext"])
+    citizen.save()
+    record(
+        actor=by,
+        action="citizen.cpr_correct" if changed_cpr else "citizen.update",
+        obj=citizen,
+        citizen_ids=[citizen.pk],
+        write=True,
+    )
+    return Saved(citizen, warnings)
+
+
+def open_enrolment(citizen: Citizen) -> Enrolment | None:
+    return citizen.enrolments.filter(end__isnull=True).first()
+
+
+@transaction.atomic
+def assignment_change(
+    *, citizen: Citizen, caseworker: Any, team: Team, start: date, by: Any
+) -> Assignment:
+    """Hand the citizen to another case worker (and maybe team) from `start`."""
+    enrolment = open_enrolment(citizen)
+    if enrolment is None:
+        raise ValidationError(_("The citizen is not enrolled."))
+    if team.municipality_id != citizen.municipality_id:
+        raise ValidationError({"team": _("Choose a team in your municipality.")})
+    _check_caseworker(caseworker=caseworker, team=team, on=start)
+    current = enrolment.assignments.select_for_update().filter(end__isnull=True).first()
+    if current is not None:
+        if current.caseworker_id == caseworker.pk and current.team_id == team.pk:
+            return current  # no change: a repeated POST does nothing
+        if start < current.start:
+            raise ValidationError(
+                {
+                    "start": _(
+                        "The change cannot be before the current assignment began."
+                    )
+                }
+            )
+        current.end = start
+        current.save(update_fields=["end", "updated_at"])
+    assignment = Assignment.objects.create(
+        enrolment=enrolment,
+        municipality_id=citizen.municipality_id,
+        caseworker=caseworker,
+        team=team,
+        start=start,
+    )
+    if enrolment.team_id != team.pk:
+        enrolment.team, enrolment.unit_id = team, team.unit_id
+        enrolment.save(update_fields=["team", "unit", "updated_at"])
+    citizen.caseworker, citizen.team = caseworker, team
+    citizen.save(update_fields=["caseworker", "team", "updated_at"])
+    record(
+        actor=by,
+        action="citizen.assign",
+        obj=citizen,
+        citizen_ids=[citizen.pk],
+        write=True,
+    )
+    return assignment
+
+
+@transaction.atomic
+def enrolment_end(*, citizen: Citizen, end: date, reason: str, by: Any) -> Enrolment:
+    enrolment = open_enrolment(citizen)
+    if enrolment is None:
+        raise ValidationError(_("The citizen is not enrolled."))
+    if end < enrolment.start:
+        raise ValidationError({"end": _("The end date is before the enrolment date.")})
+    enrolment.end, enrolment.end_reason = end, reason
+    enrolment.full_clean()
+    enrolment.save(update_fields=["end", "end_reason", "updated_at"])
+    enrolment.assignments.filter(end__isnull=True).update(end=end)
+    record(
+        actor=by,
+        action="enrolment.end",
+        obj=citizen,
+        citizen_ids=[citizen.pk],
+        write=True,
+    )
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_create(
+    *,
+    citizen: Citizen,
+    team: Team,
+    caseworker: Any,
+    target_group: TargetGroup,
+    start: date,
+    by: Any,
+) -> Enrolment:
+    """Enrol again: a new spell with a new baseline."""
+    if open_enrolment(citizen) is not None:
+        raise ValidationError(_("The citizen is already enrolled."))
+    last = citizen.enrolments.order_by("-end").first()
+    if last is not None and last.end and start <= last.end:
+        raise ValidationError(
+            {"start": _("A new enrolment must start after the last one ended.")}
+        )
+    _check_caseworker(caseworker=caseworker, team=team, on=start)
+    _check_target_group(target_group, start)
+    enrolment = Enrolment.objects.create(
+        citizen=citizen,
+        municipality_id=citizen.municipality_id,
+        unit_id=team.unit_id,
+        team=team,
+        target_group=target_group,
+        start=start,
+    )
+    Assignment.objects.create(
+        enrolment=enrolment,
+        municipality_id=citizen.municipality_id,
+        caseworker=caseworker,
+        team=team,
+        start=start,
+    )
+    citizen.caseworker, citizen.team = caseworker, team
+    citizen.save(update_fields=["caseworker", "team", "updated_at"])
+    record(
+        actor=by,
+        action="enrolment.create",
+        obj=citizen,
+        citizen_ids=[citizen.pk],
+        write=True,
+    )
+    return enrolment

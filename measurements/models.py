@@ -1,0 +1,280 @@
+"""Instrument versions, measurement rounds, responses and answers (DESIGN section 1)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bip.models import TimeStampedModel
+from measurements.indicators import CHOICES as INDICATOR_CHOICES
+
+
+class Respondent(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen")
+    CASEWORKER = "caseworker", _("Case worker")
+
+
+class InstrumentVersion(TimeStampedModel):
+    """Immutable once published; a municipality copies the global "BIP 11" to make its own."""
+
+    municipality = models.ForeignKey(
+        "accounts.Municipality", on_delete=models.PROTECT, null=True, blank=True
+    )
+    name = models.CharField(_("name"), max_length=100)
+    number = models.PositiveSmallIntegerField(_("version"))
+    based_on = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    note = models.TextField(_("what changed"), blank=True)
+
+    class Meta:
+        verbose_name = _("instrument version")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "number"], name="instrument_number_unique"
+            ),
+            # PostgreSQL treats NULLs as distinct: the global versions need their own
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=Q(municipality__isnull=True),
+                name="instrument_global_number_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.number}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class Question(TimeStampedModel):
+    version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="questions"
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    indicator = models.CharField(
+        _("indicator"), max_length=40, choices=INDICATOR_CHOICES, blank=True
+    )  # blank: a local question that feeds no indicator
+    respondent = models.CharField(
+        _("respondent"), max_length=12, choices=Respondent.choices
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+
+    class Meta:
+        verbose_name = _("question")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "code"], name="question_code_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} · {self.code}"
+
+
+class QuestionText(models.Model):
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="texts"
+    )
+    language = models.CharField(_("language"), max_length=8)
+    text = models.TextField(_("question"))
+    low_label = models.CharField(_("label for 1"), max_length=80)
+    high_label = models.CharField(_("label for 5"), max_length=80)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "language"], name="questiontext_language_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.code} [{self.language}]"
+
+
+class Round(TimeStampedModel):
+    class State(models.TextChoices):
+        OPEN = "open", _("In progress")
+        COMPLETE = "complete", _("Complete")
+
+    enrolment = models.ForeignKey(
+        "citizens.Enrolment", on_delete=models.PROTECT, related_name="rounds"
+    )
+    municipality = models.ForeignKey("accounts.Municipality", on_delete=models.PROTECT)
+    instrument_version = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    # The date of the case worker's part; set when it is submitted.
+    round_date = models.DateField(_("date"), null=True, blank=True)
+    # Snapshots taken when the case worker's part is submitted ("at the time").
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, null=True, blank=True
+    )
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    target_group = models.ForeignKey(
+        "citizens.TargetGroup", on_delete=models.PROTECT, null=True, blank=True
+    )
+    lock_version = models.PositiveIntegerField(default=0)
+    both_in_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("measurement round")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=Q(state="open"),
+                name="round_one_open_per_enrolment",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="open") | Q(round_date__isnull=False),
+                name="round_complete_has_date",
+            ),
+        ]
+        indexes = [
+            # the caseload's "last complete round" and the due-date annotation
+            models.Index(
+                fields=["enrolment", "state", "round_date"], name="round_due_idx"
+            ),
+            models.Index(
+                fields=["municipality", "round_date"], name="round_muni_date_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"round {self.pk} ({self.round_date or self.state})"
+
+    def lock_starts_on(self, link_expiry: date | None) -> date | None:
+        """The lock counts from the day both parts are in, or the citizen link expired,
+        whichever is first; with no link and no citizen part, from the round date."""
+        candidates = [d for d in (self.both_in_on, link_expiry) if d is not None]
+        if candidates:
+            return min(candidates)
+        return self.round_date
+
+    def is_locked(
+        self, *, today: date, lock_days: int, link_expiry: date | None
+    ) -> bool:
+        if self.state != self.State.COMPLETE:
+            return False
+        start = self.lock_starts_on(link_expiry)
+        return start is not None and today > start + timedelta(days=lock_days)
+
+
+class Response(TimeStampedModel):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+
+    class Channel(models.TextChoices):
+        SCREEN = "screen", _("On screen with the case worker")
+        LINK = "link", _("Personal link")
+        IMPORT = "import", _("Imported")
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="responses")
+    respondent = models.CharField(max_length=12, choices=Respondent.choices)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    channel = models.CharField(
+        max_length=12, choices=Channel.choices, default=Channel.SCREEN
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "respondent"], name="response_one_per_respondent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.respondent}"
+
+
+class MissingReason(models.TextChoices):
+    DECLINED = "declined", _("Did not want to answer")
+    DONT_KNOW = "dont_know", _("Does not know")
+    NOT_RELEVANT = "not_relevant", _("Not relevant")
+    NOT_ASKED = "not_asked", _("Not asked")
+
+
+class Answer(models.Model):
+    """1-5, or explicitly not answered with a reason (never 0). Corrections after the
+    lock add a revision: the old row gets superseded_at, the new one the reason."""
+
+    response = models.ForeignKey(
+        Response, on_delete=models.PROTECT, related_name="answers"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT)
+    value = models.PositiveSmallIntegerField(null=True, blank=True)
+    missing_reason = models.CharField(
+        max_length=20, choices=MissingReason.choices, blank=True
+    )
+    answered_at = models.DateTimeField(auto_now_add=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    correction_reason = models.CharField(max_length=300, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(value__isnull=False)
+                    & Q(value__gte=1)
+                    & Q(value__lte=5)
+                    & Q(missing_reason="")
+                )
+                | (Q(value__isnull=True) & ~Q(missing_reason="")),
+                name="answer_value_or_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["response", "question"],
+                condition=Q(superseded_at__isnull=True),
+                name="answer_one_current_per_question",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.code}={self.value or self.missing_reason}"
+
+
+class CitizenLink(TimeStampedModel):
+    """A one-time, expiring personal link to the citizen's part of one round. Only the
+    token's hash is stored; the token never reaches a log."""
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("citizen link")
+
+    def __str__(self) -> str:
+        return f"link {self.pk} for {self.round}"
