@@ -146,10 +146,11 @@ def test_outsiders_never_see_the_owners_data(client, request, owner_data, outsid
         before = AuditEvent.objects.filter(
             actor_id=user.pk, action="access.denied"
         ).count()
-        if name in POST_BODIES:
-            response = client.post(url, POST_BODIES[name](owner_data))
-        else:
-            response = client.get(url)
+        response = (
+            client.post(url, POST_BODIES[name](owner_data))
+            if name in POST_BODIES
+            else client.get(url)
+        )
         body = response.content.decode(errors="replace")
         status = response.status_code
         # an object outside scope is 404; a role without the right may meet 403 first

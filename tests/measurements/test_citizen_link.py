@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from bip.audit.models import AuditEvent
+from measurements.models import Answer, CitizenLink, Respondent, Response
+from measurements.services import link_create, round_start
+from tests.factories import CitizenFactory
+from tests.measurements.helpers import answers_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rnd(citizen, caseworker):
+    return round_start(citizen=citizen, by=caseworker)
+
+
+@pytest.fixture
+def token(rnd, caseworker):
+    return link_create(rnd=rnd, by=caseworker)[1]
+
+
+def submit(client, token, rnd, **extra):
+    return client.post(
+        f"/b/{token}/",
+        {**answers_for(rnd, Respondent.CITIZEN, "3"), "action": "submit", **extra},
+    )
+
+
+def test_case_worker_makes_a_link_and_sees_it_once_with_a_qr_code(
+    client, caseworker, rnd
+):
+    client.force_login(caseworker)
+    r = client.post(f"/rounds/{rnd.pk}/link/", follow=True)
+    body = r.content.decode()
+    assert "/b/" in body
+    assert "data:image/svg+xml;base64," in body
+    again = client.get(f"/rounds/{rnd.pk}/").content.decode()
+    assert "/b/" not in again  # shown once: only the hash is stored
+    link = CitizenLink.objects.get()
+    assert link.expires_at > timezone.now() + timedelta(days=13)
+
+
+def test_citizen_opens_and_submits_without_login(client, rnd, token):
+    r = client.get(f"/b/{token}/")
+    assert r.status_code == HTTPStatus.OK
+    assert r["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in r["Cache-Control"]
+    assert "Hvor godt kender du de job" in r.content.decode()
+    r = submit(client, token, rnd)
+    assert r.status_code == HTTPStatus.OK
+    assert "Tak for dine svar" in r.content.decode()
+    response = Response.objects.get(round=rnd, respondent=Respondent.CITIZEN)
+    assert (response.state, response.channel) == ("submitted", "link")
+    assert Answer.objects.filter(response=response).count() == 9
+    actions = set(
+        AuditEvent.objects.using("default").values_list("action", flat=True)
+    ) | set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"link.open", "link.submit"} <= actions
+    assert not AuditEvent.objects.filter(criterion_masked__contains=token).exists()
+
+
+def test_english_switch(client, rnd, token):
+    r = client.get(f"/b/{token}/?lang=en")
+    body = r.content.decode()
+    assert '<html lang="en">' in body
+    assert "How well do you know the jobs you could apply for?" in body
+
+
+def test_draft_then_submit_later(client, rnd, token):
+    r = client.post(
+        f"/b/{token}/", {**answers_for(rnd, Respondent.CITIZEN, "2"), "action": "save"}
+    )
+    assert r.status_code == HTTPStatus.OK
+    assert Response.objects.get(round=rnd, respondent="citizen").state == "draft"
+    assert submit(client, token, rnd).status_code == HTTPStatus.OK
+
+
+def test_used_link_gets_a_clear_page_and_writes_nothing(client, rnd, token):
+    submit(client, token, rnd)
+    before = Answer.objects.count()
+    r = submit(client, token, rnd)
+    assert r.status_code == HTTPStatus.NOT_FOUND
+    assert "Linket virker ikke" in r.content.decode()
+    assert Answer.objects.count() == before
+
+
+def test_expired_link(client, rnd, token):
+    with time_machine.travel(timezone.now() + timedelta(days=15)):
+        assert client.get(f"/b/{token}/").status_code == HTTPStatus.NOT_FOUND
+        assert submit(client, token, rnd).status_code == HTTPStatus.NOT_FOUND
+    assert Answer.objects.count() == 0
+
+
+def test_forged_token(client, rnd, token):
+    assert client.get(f"/b/{token[:-2]}xx/").status_code == HTTPStatus.NOT_FOUND
+    assert submit(client, "not-a-real-token", rnd).status_code == HTTPStatus.NOT_FOUND
+    assert Answer.objects.count() == 0
+
+
+def test_a_link_only_writes_its_own_round(client, caseworker, world, rnd, token):
+    other = CitizenFactory(team=world.team, caseworker=caseworker)
+    other_round = round_start(citizen=other, by=caseworker)
+    # answers naming the other round's questions are the same question ids (same
+    # instrument); the link still writes only its own round
+    submit(client, token, rnd)
+    assert Answer.objects.filter(response__round=other_round).count() == 0
+    assert Answer.objects.filter(response__round=rnd).count() == 9
+
+
+def test_new_link_revokes_the_old(client, caseworker, rnd, token):
+    _, new_token = link_create(rnd=rnd, by=caseworker)
+    assert client.get(f"/b/{token}/").status_code == HTTPStatus.NOT_FOUND
+    assert client.get(f"/b/{new_token}/").status_code == HTTPStatus.OK
+
+
+def test_second_tab_cannot_submit_again(client, rnd, token):
+    assert submit(client, token, rnd).status_code == HTTPStatus.OK
+    assert submit(client, token, rnd).status_code == HTTPStatus.NOT_FOUND
+    assert Response.objects.get(round=rnd, respondent="citizen").answers.count() == 9
+
+
+def test_incomplete_submit_is_refused_and_the_link_still_works(client, rnd, token):
+    data = answers_for(rnd, Respondent.CITIZEN, "3")
+    data.pop(next(iter(data)))
+    r = client.post(f"/b/{token}/", {**data, "action": "submit"})
+    assert r.status_code == HTTPStatus.OK
+    assert "Svar på alle spørgsmål" in r.content.decode()
+    assert CitizenLink.objects.get().submitted_at is None
+    assert submit(client, token, rnd).status_code == HTTPStatus.OK
+
+
+def test_rate_limited_per_token(client, rnd, token, settings):
+    from measurements import views
+
+    for _ in range(views.RATE_LIMIT):
+        client.get(f"/b/{token}/")
+    assert client.get(f"/b/{token}/").status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_link_needs_write_access(client, teammate, rnd):
+    client.force_login(teammate)
+    assert client.post(f"/rounds/{rnd.pk}/link/").status_code == HTTPStatus.NOT_FOUND
+    assert CitizenLink.objects.count() == 0
