@@ -54,6 +54,15 @@ def django_db_setup(django_db_setup: None, django_db_blocker: object) -> object:
     from django.db import connections
 
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        conn = connections["default"]
+        if conn.vendor == "postgresql":
+            # connections left by threads (live server, concurrency tests) would
+            # keep the test database from being dropped
+            with conn.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
         for conn in connections.all():
             conn.close()
 
@@ -164,18 +173,3 @@ def other_citizen(world: World, other_team_caseworker: object) -> object:
 
 
 __all__ = ["Membership"]
-
-
-@pytest.fixture
-def reference_data(transactional_db: None) -> None:
-    """The seeded reference data (target groups, the BIP 11 instrument), restored for
-    transactional tests that run after a flush: the seed functions are idempotent."""
-    import importlib
-
-    from django.apps import apps
-
-    for module in (
-        "citizens.migrations.0003_seed_target_groups",
-        "measurements.migrations.0002_seed_bip11",
-    ):
-        importlib.import_module(module).seed(apps, None)

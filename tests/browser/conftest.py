@@ -20,8 +20,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
+    # Function-scoped: Playwright's sync API keeps an event loop on the main thread,
+    # which must not outlive the test (later tests' database setup runs there).
     chromium_path = request.getfixturevalue("chromium_path_session")
     from playwright.sync_api import sync_playwright
 

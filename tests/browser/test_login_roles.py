@@ -29,7 +29,7 @@ def test_login_page_is_danish_and_accessible(live_server, page):
     assert serious_violations(page) == []
 
 
-def test_each_role_reaches_its_start_page(live_server, page, reference_data):
+def test_each_role_reaches_its_start_page(live_server, page):
     load_demo(citizens_per_team=3)
     for username, path in START_PAGES.items():
         login(page, live_server, username, DEMO_PASSWORD)
