@@ -16,7 +16,7 @@ def citizen_chart_data(rounds: list[RoundView]) -> dict[str, Any]:
         for r in rounds
         if r.round.state == Round.State.COMPLETE and r.round.round_date
     ]
-    labels = [r.round.round_date.isoformat() for r in complete]
+    labels = [r.round.round_date.strftime("%d.%m.%Y") for r in complete]
     indicators = []
     for ind in INDICATORS:
         series = {
@@ -45,7 +45,7 @@ def citizen_chart_data(rounds: list[RoundView]) -> dict[str, Any]:
         "labels": [str(i.label) for i in INDICATORS],
         "rounds": [
             {
-                "date": r.round.round_date.isoformat(),
+                "date": r.round.round_date.strftime("%d.%m.%Y"),
                 "caseworker": [
                     r.scores[Respondent.CASEWORKER][i.code] for i in INDICATORS
                 ],

@@ -43,7 +43,11 @@
     new Chart(canvas, {
       type: "radar",
       data: { labels: data.radar.labels, datasets },
-      options: { animation: false, scales: { r: { min: 1, max: 5, ticks: { stepSize: 1 } } } },
+      options: {
+        animation: false,
+        aspectRatio: 1.3,
+        scales: { r: { min: 1, max: 5, ticks: { stepSize: 1 }, pointLabels: { font: { size: 11 } } } },
+      },
     });
   });
 })();
