@@ -42,6 +42,40 @@ def _check_target_group(target_group: TargetGroup, on: date) -> None:
         )
 
 
+def _audit(by: Any, action: str, citizen: Citizen) -> None:
+    record(actor=by, action=action, obj=citizen, citizen_ids=[citizen.pk], write=True)
+
+
+def _open_spell(
+    *,
+    citizen: Citizen,
+    team: Team,
+    caseworker: Any,
+    target_group: TargetGroup,
+    start: date,
+) -> Enrolment:
+    """A new enrolment with its first assignment; the citizen's current placement."""
+    enrolment = Enrolment.objects.create(
+        citizen=citizen,
+        municipality_id=citizen.municipality_id,
+        unit_id=team.unit_id,
+        team=team,
+        target_group=target_group,
+        start=start,
+    )
+    Assignment.objects.create(
+        enrolment=enrolment,
+        municipality_id=citizen.municipality_id,
+        caseworker=caseworker,
+        team=team,
+        start=start,
+    )
+    if (citizen.caseworker_id, citizen.team_id) != (caseworker.pk, team.pk):
+        citizen.caseworker, citizen.team = caseworker, team
+        citizen.save(update_fields=["caseworker", "team", "updated_at"])
+    return enrolment
+
+
 def _duplicate_error() -> ValidationError:
     # The same words whether or not the person is known elsewhere: only this
     # municipality is ever searched.
@@ -93,28 +127,14 @@ def citizen_create(
             citizen.save()
     except IntegrityError:  # a concurrent create of the same person
         raise _duplicate_error() from None
-    enrolment = Enrolment.objects.create(
+    _open_spell(
         citizen=citizen,
-        municipality_id=municipality_id,
-        unit_id=team.unit_id,
         team=team,
+        caseworker=caseworker,
         target_group=target_group,
         start=enrolment_start,
     )
-    Assignment.objects.create(
-        enrolment=enrolment,
-        municipality_id=municipality_id,
-        caseworker=caseworker,
-        team=team,
-        start=enrolment_start,
-    )
-    record(
-        actor=by,
-        action="citizen.create",
-        obj=citizen,
-        citizen_ids=[citizen.pk],
-        write=True,
-    )
+    _audit(by, "citizen.create", citizen)
     return Saved(citizen, list(parsed.warnings))
 
 
@@ -147,13 +167,7 @@ def citizen_update(
     citizen.round_interval_days = round_interval_days
     citizen.full_clean(exclude=["cpr_ciphertext"])
     citizen.save()
-    record(
-        actor=by,
-        action="citizen.cpr_correct" if changed_cpr else "citizen.update",
-        obj=citizen,
-        citizen_ids=[citizen.pk],
-        write=True,
-    )
+    _audit(by, "citizen.cpr_correct" if changed_cpr else "citizen.update", citizen)
     return Saved(citizen, warnings)
 
 
@@ -198,13 +212,7 @@ def assignment_change(
         enrolment.save(update_fields=["team", "unit", "updated_at"])
     citizen.caseworker, citizen.team = caseworker, team
     citizen.save(update_fields=["caseworker", "team", "updated_at"])
-    record(
-        actor=by,
-        action="citizen.assign",
-        obj=citizen,
-        citizen_ids=[citizen.pk],
-        write=True,
-    )
+    _audit(by, "citizen.assign", citizen)
     return assignment
 
 
@@ -219,13 +227,7 @@ def enrolment_end(*, citizen: Citizen, end: date, reason: str, by: Any) -> Enrol
     enrolment.full_clean()
     enrolment.save(update_fields=["end", "end_reason", "updated_at"])
     enrolment.assignments.filter(end__isnull=True).update(end=end)
-    record(
-        actor=by,
-        action="enrolment.end",
-        obj=citizen,
-        citizen_ids=[citizen.pk],
-        write=True,
-    )
+    _audit(by, "enrolment.end", citizen)
     return enrolment
 
 
@@ -249,28 +251,12 @@ def enrolment_create(
         )
     _check_caseworker(caseworker=caseworker, team=team, on=start)
     _check_target_group(target_group, start)
-    enrolment = Enrolment.objects.create(
+    enrolment = _open_spell(
         citizen=citizen,
-        municipality_id=citizen.municipality_id,
-        unit_id=team.unit_id,
         team=team,
+        caseworker=caseworker,
         target_group=target_group,
         start=start,
     )
-    Assignment.objects.create(
-        enrolment=enrolment,
-        municipality_id=citizen.municipality_id,
-        caseworker=caseworker,
-        team=team,
-        start=start,
-    )
-    citizen.caseworker, citizen.team = caseworker, team
-    citizen.save(update_fields=["caseworker", "team", "updated_at"])
-    record(
-        actor=by,
-        action="enrolment.create",
-        obj=citizen,
-        citizen_ids=[citizen.pk],
-        write=True,
-    )
+    _audit(by, "enrolment.create", citizen)
     return enrolment

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from bip.audit.models import Purpose
 from bip.audit.services import record
 from bip.exceptions import ApplicationError
-from citizens.models import Citizen, Enrolment
+from citizens.models import Citizen
+from citizens.services import open_enrolment
 from measurements.models import (
     Answer,
     CitizenLink,
@@ -61,16 +62,12 @@ def questions(
     return list(qs)
 
 
-def open_enrolment_of(citizen: Citizen) -> Enrolment | None:
-    return citizen.enrolments.filter(end__isnull=True).first()
-
-
 def round_start(*, citizen: Citizen, by: Any) -> Round:
     """The open round of the citizen's enrolment, created if there is none.
 
     A repeated or concurrent POST finds the one open round: the partial unique index
     decides, and the loser of the race reads the winner's row."""
-    enrolment = open_enrolment_of(citizen)
+    enrolment = open_enrolment(citizen)
     if enrolment is None:
         raise ApplicationError(_("The citizen is not enrolled, so no round can start."))
     existing = Round.objects.filter(enrolment=enrolment, state=Round.State.OPEN).first()
