@@ -12,6 +12,7 @@ ALLOWED_ADMIN_MODELS = {
     "accounts.municipality",
     "accounts.unit",
     "accounts.team",
+    "citizens.targetgroup",
 }
 
 

@@ -211,3 +211,15 @@ def test_two_concurrent_starts_make_one_round(citizen, caseworker):
     assert len(set(results)) == 1
     assert Round.objects.count() == 1
     connection.close()
+
+
+def test_round_form_in_danish_and_english(client, caseworker, rnd):
+    client.force_login(caseworker)
+    danish = client.get(f"/rounds/{rnd.pk}/").content.decode()
+    assert "Hvor aktivt søger borgeren job?" in danish
+    assert "Hvor meget søger du job lige nu?" in danish
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(f"/rounds/{rnd.pk}/").content.decode()
+    assert "How actively does the citizen look for jobs?" in english
+    assert "How much are you looking for a job right now?" in english
+    assert "Submit the case worker's part" in english
