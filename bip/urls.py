@@ -57,6 +57,7 @@ urlpatterns = [
     path("citizens/", include("citizens.urls")),
     path("reports/", include("reports.urls")),
     path("rounds/", include("measurements.urls")),
+    path("interventions/", include("interventions.urls")),
     path("instrument/", include("measurements.instrument_urls")),
     # the citizen's personal link: no login; the token is the only key
     path("b/<str:token>/", measurements_views.citizen_form, name="citizen_form"),

@@ -22,6 +22,10 @@ from citizens.forms import AssignForm, CitizenCreateForm, CitizenEditForm
 from citizens.models import Citizen
 from citizens.selectors import caseload as caseload_query
 from citizens.selectors import citizen_list, citizen_search
+from interventions.mix import Span, mix_of
+from interventions.models import InterventionEpisode
+from interventions.timeline import axis_range
+from interventions.timeline import build as build_timeline
 
 PAGE_SIZE = 50
 VIEWS = {"mine": gettext_lazy("My caseload"), "team": gettext_lazy("My teams")}
@@ -277,6 +281,23 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     rounds = citizen_rounds(citizen)
     changes = caseworker_changes(citizen)
     open_round = next((r.round for r in rounds if r.round.state == "open"), None)
+    episodes = list(
+        InterventionEpisode.objects.filter(enrolment__citizen=citizen)
+        .select_related("type")
+        .order_by("start", "pk")
+    )
+    spans = [Span(e.type.group, e.start, e.end) for e in episodes]
+    for r in rounds:  # the mix is per spell: only that spell's episodes count
+        if r.round.round_date:
+            own = [
+                s
+                for s, e in zip(spans, episodes, strict=True)
+                if e.enrolment_id == r.round.enrolment_id
+            ]
+            r.mix = mix_of(own, r.round.round_date)
+    lo, hi = axis_range([e.start for e in enrolments], timezone.localdate())
+    round_dates = [r.round.round_date for r in rounds if r.round.round_date]
+    timeline = build_timeline(episodes=episodes, round_dates=round_dates, lo=lo, hi=hi)
     return render(
         request,
         "citizens/detail.html",
@@ -288,6 +309,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rounds": rounds,
             "open_round": open_round,
             "changes": changes,
-            "chart": citizen_chart_data(rounds),
+            "chart": citizen_chart_data(rounds, lo=lo, hi=hi),
+            "episodes": episodes,
+            "outcomes": citizen.outcomes.order_by("-date"),
+            "timeline": timeline if (episodes or round_dates) else None,
         },
     )

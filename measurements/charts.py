@@ -3,20 +3,27 @@ same data, so nothing is shown only as a picture or only by colour."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from bip.db import days_since_epoch
 from measurements.indicators import INDICATORS
 from measurements.models import Respondent, Round
 from measurements.selectors import RoundView
 
 
-def citizen_chart_data(rounds: list[RoundView]) -> dict[str, Any]:
+def citizen_chart_data(
+    rounds: list[RoundView], *, lo: date, hi: date
+) -> dict[str, Any]:
+    """x values are days since 1970-01-01, on the axis [lo, hi] shared with the
+    intervention timeline, so both line up."""
     complete = [
         r
         for r in rounds
         if r.round.state == Round.State.COMPLETE and r.round.round_date
     ]
     labels = [r.round.round_date.strftime("%d.%m.%Y") for r in complete]
+    xs = [days_since_epoch(r.round.round_date) for r in complete]
     indicators = []
     for ind in INDICATORS:
         series = {
@@ -66,6 +73,8 @@ def citizen_chart_data(rounds: list[RoundView]) -> dict[str, Any]:
         for i, ind in enumerate(INDICATORS)
     ]
     return {
+        "axis": {"min": days_since_epoch(lo), "max": days_since_epoch(hi)},
+        "xs": xs,
         "labels": labels,
         "changes": [r.caseworker_changed for r in complete],
         "indicators": indicators,

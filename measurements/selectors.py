@@ -28,6 +28,7 @@ class RoundView:
     answers: dict[str, dict[str, Answer]]  # respondent -> question code -> answer
     scores: dict[str, dict[str, float | None]]  # respondent -> indicator -> mean
     caseworker_changed: bool = False
+    mix: Any = None  # the intervention mix (interventions.mix.Mix), set by the page
     states: dict[str, str] = field(default_factory=dict)
 
 

@@ -7,6 +7,7 @@ OBJECT_ROUTES, so no view escapes the probe."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from http import HTTPStatus
 
 import pytest
@@ -44,6 +45,10 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "measurements:correct": "round",
     "measurements:link_create": "round",
     "instrument:detail": "instrument",
+    "interventions:create": "citizen",
+    "interventions:outcome_create": "citizen",
+    "interventions:edit": "episode",
+    "interventions:type_edit": "interventiontype",
     "instrument:copy": "instrument",
     "instrument:publish": "instrument",
     "instrument:question_add": "instrument",
@@ -59,6 +64,7 @@ POST_BODIES = {  # POST-only routes: what an outsider posts
     "measurements:start": lambda o: {},
     "measurements:link_create": lambda o: {},
     "instrument:copy": lambda o: {},
+    "interventions:catalogue_copy": lambda o: {},
     "instrument:publish": lambda o: {"note": "x"},
     "instrument:question_add": lambda o: {"respondent": "citizen", "indicator": ""},
 }
@@ -98,7 +104,17 @@ def owner_data(citizen, caseworker, municipal_admin, world):
         municipality_id=world.municipality.pk,
         by=municipal_admin,
     )
+    from interventions.models import InterventionType
+    from interventions.services import catalogue_copy, episode_create
+
+    catalogue_copy(municipality_id=world.municipality.pk, by=municipal_admin)
+    own_type = InterventionType.objects.filter(municipality=world.municipality).first()
+    episode = episode_create(
+        citizen=citizen, type=own_type, start=date(2025, 3, 1), end=None, by=caseworker
+    )
     return {
+        "episode": episode,
+        "interventiontype": own_type,
         "citizen": citizen,
         "job": job,
         "round": round_start(citizen=citizen, by=caseworker),

@@ -45,6 +45,9 @@ SAME_WORDS = set(
         "interval",
         "link",
         "version",
+        "social",
+        "start",
+        "note",
     ]
 )
 WORD = re.compile(r"[A-Za-zÆØÅæøåÉé]{3,}")
@@ -131,6 +134,10 @@ def data_words() -> set[str]:
     texts += list(InstrumentVersion.objects.values_list("note", flat=True))
 
     texts += list(Question.objects.values_list("code", flat=True))
+    from interventions.models import InterventionType
+
+    for t in InterventionType.objects.values_list("label_da", "label_en", "code"):
+        texts += list(t)
     for t in QuestionText.objects.values_list("text", "low_label", "high_label"):
         texts += list(t)
     return {w.lower() for t in texts for w in WORD.findall(t)}
@@ -151,10 +158,24 @@ def test_pages_render_in_both_languages_without_leftovers(
     from bip.jobs.models import Job
 
     user = request.getfixturevalue(viewer)
+    from datetime import date
+
+    from interventions.models import InterventionType
+    from interventions.services import catalogue_copy, episode_create
     from measurements.instrument import instrument_copy
     from measurements.services import instrument_current, round_start
 
+    catalogue_copy(municipality_id=world.municipality.pk, by=user)
+    own_type = InterventionType.objects.filter(municipality=world.municipality).first()
     objects = {
+        "interventiontype": own_type,
+        "episode": episode_create(
+            citizen=citizen,
+            type=own_type,
+            start=date(2025, 3, 1),
+            end=None,
+            by=citizen.caseworker,
+        ),
         "instrument": instrument_copy(
             source=instrument_current(municipality_id=world.municipality.pk),
             municipality_id=world.municipality.pk,

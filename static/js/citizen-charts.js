@@ -10,21 +10,37 @@
   const orange = "#a64b00";
   const scale = { min: 1, max: 5, ticks: { stepSize: 1 } };
 
+  // x: days since 1970-01-01 on the axis shared with the intervention timeline
+  const dayMs = 86400000;
+  const fmt = (days) => {
+    const d = new Date(days * dayMs);
+    return `${String(d.getUTCDate()).padStart(2, "0")}.${String(d.getUTCMonth() + 1).padStart(2, "0")}.${d.getUTCFullYear()}`;
+  };
+  const points = (values) => values.map((y, i) => ({ x: data.xs[i], y }));
+  const xScale = {
+    type: "linear", min: data.axis.min, max: data.axis.max,
+    ticks: { callback: (v) => fmt(v), maxTicksLimit: 5 },
+  };
   document.querySelectorAll("canvas[data-indicator]").forEach((canvas) => {
     const ind = data.indicators[Number(canvas.dataset.indicator)];
     const sizes = data.changes.map((changed) => (changed ? 7 : 3));
     const datasets = [
-      { label: labels.caseworker, data: ind.caseworker, borderColor: blue, backgroundColor: blue,
+      { label: labels.caseworker, data: points(ind.caseworker), borderColor: blue, backgroundColor: blue,
         pointStyle: "triangle", pointRadius: sizes, spanGaps: true },
     ];
     if (ind.has_citizen) {
-      datasets.push({ label: labels.citizen, data: ind.citizen, borderColor: orange, backgroundColor: orange,
+      datasets.push({ label: labels.citizen, data: points(ind.citizen), borderColor: orange, backgroundColor: orange,
         borderDash: [6, 4], pointStyle: "circle", pointRadius: sizes, spanGaps: true });
     }
     new Chart(canvas, {
       type: "line",
-      data: { labels: data.labels, datasets },
-      options: { animation: false, scales: { y: scale } },
+      data: { datasets },
+      options: {
+        animation: false,
+        parsing: false,
+        scales: { x: xScale, y: scale },
+        plugins: { tooltip: { callbacks: { title: (items) => fmt(items[0].parsed.x) } } },
+      },
     });
   });
 

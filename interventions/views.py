@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bip.accounts.access import (
+    get_scoped_or_404,
+    is_municipal_admin,
+    role_required,
+    sees_people,
+)
+from bip.accounts.scoping import citizen_q, scope_for
+from bip.audit.models import Purpose
+from bip.audit.services import record
+from citizens.selectors import citizen_list
+from citizens.views import form_errors_from
+from interventions import services
+from interventions.forms import EpisodeForm, OutcomeForm, StartManyForm, TypeForm
+from interventions.models import InterventionEpisode, InterventionType
+
+
+def episode_list(*, viewer: Any, action: str = "read") -> Any:
+    return InterventionEpisode.objects.filter(
+        citizen_q(scope_for(viewer), action, prefix="enrolment__citizen__")  # type: ignore[arg-type]
+    )
+
+
+def _types(request: HttpRequest) -> Any:
+    return services.catalogue(municipality_id=scope_for(request.user).municipality_id)
+
+
+@login_required
+def episode_create(request: HttpRequest, citizen_pk: int) -> HttpResponse:
+    citizen = get_scoped_or_404(
+        request, citizen_list(viewer=request.user, action="write"), citizen_pk
+    )
+    form = EpisodeForm(request.POST or None, types=_types(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.episode_create(
+                citizen=citizen, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The intervention is saved."))
+            return redirect("citizens:detail", pk=citizen.pk)
+    return render(
+        request,
+        "interventions/form.html",
+        {"form": form, "citizen": citizen, "title": _("New intervention")},
+    )
+
+
+@login_required
+def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    episode = get_scoped_or_404(
+        request,
+        episode_list(viewer=request.user, action="write").select_related(
+            "enrolment__citizen", "type"
+        ),
+        pk,
+    )
+    citizen = episode.enrolment.citizen
+    initial = {
+        f: getattr(episode, f)
+        for f in ("type", "start", "end", "provider", "hours_per_week", "note")
+    }
+    form = EpisodeForm(request.POST or None, types=_types(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.episode_update(
+                episode=episode, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The intervention is saved."))
+            return redirect("citizens:detail", pk=citizen.pk)
+    return render(
+        request,
+        "interventions/form.html",
+        {"form": form, "citizen": citizen, "title": _("Edit intervention")},
+    )
+
+
+@role_required(sees_people)
+def start_many(request: HttpRequest) -> HttpResponse:
+    """Start one intervention for several citizens of a team at once."""
+    citizens = (
+        citizen_list(viewer=request.user, action="write")
+        .filter(enrolments__end__isnull=True)
+        .order_by("name")
+    )
+    form = StartManyForm(request.POST or None, types=_types(request), citizens=citizens)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        created, refused = services.episode_start_many(
+            citizens=list(data["citizens"]),
+            type=data["type"],
+            start=data["start"],
+            end=data["end"],
+            provider=data["provider"],
+            by=request.user,
+        )
+        if refused:
+            for citizen, reason in refused:
+                form.add_error(None, f"{citizen.name}: {reason}")
+            form.add_error(
+                None, _("Nothing was saved. Remove or correct the citizens above.")
+            )
+        else:
+            messages.success(
+                request,
+                _("The intervention is started for %(n)s citizens.")
+                % {"n": len(created)},
+            )
+            return redirect("citizens:caseload")
+    return render(request, "interventions/start_many.html", {"form": form})
+
+
+@login_required
+def outcome_create(request: HttpRequest, citizen_pk: int) -> HttpResponse:
+    citizen = get_scoped_or_404(
+        request, citizen_list(viewer=request.user, action="write"), citizen_pk
+    )
+    form = OutcomeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _outcome, created = services.outcome_record(
+                citizen=citizen,
+                kind=form.cleaned_data["kind"],
+                day=form.cleaned_data["date"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            if created:
+                messages.success(request, _("The outcome is saved."))
+            else:
+                messages.info(
+                    request,
+                    _(
+                        "The same outcome was already recorded within 14 days: kept as one event."
+                    ),
+                )
+            return redirect("citizens:detail", pk=citizen.pk)
+    return render(
+        request,
+        "interventions/form.html",
+        {"form": form, "citizen": citizen, "title": _("Record an outcome")},
+    )
+
+
+@role_required(is_municipal_admin)
+def catalogue(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    types = services.catalogue(municipality_id=scope.municipality_id).order_by(
+        "group", "label_da"
+    )
+    own = types.filter(municipality_id=scope.municipality_id).exists()
+    record(
+        actor=request.user,
+        action="catalogue.view",
+        purpose=Purpose.ADMINISTRATION,
+        object_type="catalogue",
+    )
+    return render(request, "interventions/catalogue.html", {"types": types, "own": own})
+
+
+@role_required(is_municipal_admin)
+@require_POST
+def catalogue_copy(request: HttpRequest) -> HttpResponse:
+    n = services.catalogue_copy(
+        municipality_id=scope_for(request.user).municipality_id, by=request.user
+    )
+    if n:
+        messages.success(request, _("The catalogue is copied. You can now edit it."))
+    return redirect("interventions:catalogue")
+
+
+@role_required(is_municipal_admin)
+def type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    scope = scope_for(request.user)
+    own = InterventionType.objects.filter(municipality_id=scope.municipality_id)
+    instance = (
+        get_scoped_or_404(request, own, pk)
+        if pk
+        else InterventionType(municipality_id=scope.municipality_id)
+    )
+    if pk is None and not own.exists():
+        messages.error(request, _("Copy the catalogue to your municipality first."))
+        return redirect("interventions:catalogue")
+    form = TypeForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            form.save()
+        except IntegrityError:
+            form.add_error("code", _("The code is already used in your catalogue."))
+        else:
+            record(
+                actor=request.user,
+                action="catalogue.edit",
+                purpose=Purpose.ADMINISTRATION,
+                object_type="interventiontype",
+                object_id=form.instance.pk,
+                write=True,
+            )
+            messages.success(request, _("The intervention type is saved."))
+            return redirect("interventions:catalogue")
+    title = _("Edit intervention type") if pk else _("New intervention type")
+    return render(request, "interventions/form.html", {"form": form, "title": title})
