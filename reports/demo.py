@@ -7,12 +7,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 
 from bip.accounts.models import Membership, Municipality, Role, Team, Unit, User
 from citizens import cpr
 from citizens.models import Assignment, Citizen, Enrolment, TargetGroup
+from interventions.models import InterventionEpisode, InterventionType, Outcome
 from measurements.models import Answer, Respondent, Response, Round
 from measurements.services import instrument_current
 
@@ -322,6 +324,113 @@ def _enrol_and_measure(
                 Answer(response=resp, question=q, value=min(5, max(1, value)))
             )
     Answer.objects.bulk_create(answers, batch_size=2000)
+    _interventions_and_outcomes(rng, rounds, round_meta, today)
+
+
+# Aim at BIP's shares of quarters: 23% none, 24% job-directed alone, 18% job-directed
+# with another group, 34% other groups only (SPEC section 1). The baseline round right
+# after enrolment has nothing before it, so "none" is drawn less often here.
+MIX_SHARES = (
+    ("none", 0.15),
+    ("job_only", 0.26),
+    ("job_parallel", 0.2),
+    ("other_only", 0.39),
+)
+
+
+def _interventions_and_outcomes(
+    rng: random.Random,
+    rounds: list[Round],
+    meta: list[tuple[float, Any, bool]],
+    today: date,
+) -> None:
+    types = list(InterventionType.objects.filter(municipality__isnull=True))
+    by_group: dict[str, list[InterventionType]] = {}
+    for t in types:
+        by_group.setdefault(t.group, []).append(t)
+    others = [g for g in by_group if g != "job_directed"]
+    episodes, outcomes, last = [], [], {}
+    for r, (latent, _offsets, _missing) in zip(rounds, meta, strict=True):
+        x, mix = rng.random(), "none"
+        for name, share in MIX_SHARES:
+            if x < share:
+                mix = name
+                break
+            x -= share
+        # each round's window gets its own episodes, ending before the next window
+        start, end = (
+            r.round_date - timedelta(days=80),
+            r.round_date - timedelta(days=25),
+        )
+        groups = {
+            "none": [],
+            "job_only": ["job_directed"],
+            "other_only": [rng.choice(others)],
+            "job_parallel": ["job_directed", rng.choice(others)],
+        }[mix]
+        start = max(start, r.enrolment.start)
+        if start > end:
+            groups = []  # the baseline round right after enrolment: nothing before it
+        for group in groups:
+            t = rng.choice([t for t in by_group[group] if t.valid_on(start)])
+            episodes.append(
+                InterventionEpisode(
+                    enrolment_id=r.enrolment_id,
+                    municipality_id=r.municipality_id,
+                    type=t,
+                    start=max(start, r.enrolment.start),
+                    end=end,
+                    provider=rng.choice(PROVIDERS),
+                    created_by_id=r.caseworker_id,
+                )
+            )
+        last[r.enrolment_id] = (r, latent)
+    InterventionEpisode.objects.bulk_create(episodes, batch_size=1000)
+    ended = []
+    for enrolment_id, (r, latent) in last.items():
+        # the more ready the citizen, the likelier a job or education after the last round
+        chance = 0.05 + max(0.0, latent - 2.5) * 0.25
+        day = r.round_date + timedelta(days=rng.randrange(20, 80))
+        if day <= today and rng.random() < chance:
+            kind = "job" if rng.random() < 0.75 else "education"
+            outcomes.append(
+                Outcome(
+                    citizen_id=r.enrolment.citizen_id,
+                    enrolment_id=enrolment_id,
+                    municipality_id=r.municipality_id,
+                    kind=kind,
+                    date=day,
+                )
+            )
+            ended.append((enrolment_id, day, kind))
+        elif day <= today and rng.random() < 0.05:
+            outcomes.append(
+                Outcome(
+                    citizen_id=r.enrolment.citizen_id,
+                    enrolment_id=enrolment_id,
+                    municipality_id=r.municipality_id,
+                    kind="subsidised_job",
+                    date=day,
+                )
+            )
+    Outcome.objects.bulk_create(outcomes, batch_size=1000)
+    for enrolment_id, day, kind in ended:
+        Enrolment.objects.filter(pk=enrolment_id).update(end=day, end_reason=kind)
+        Assignment.objects.filter(enrolment_id=enrolment_id, end__isnull=True).update(
+            end=day
+        )
+
+
+PROVIDERS = (
+    "Jobcentret",
+    "Virksomhedscentret",
+    "Sundhedscentret",
+    "Kommunens mentorkorps",
+    "Lokal virksomhed",
+    "VUC",
+    "Misbrugscentret",
+    "",
+)
 
 
 @transaction.atomic
