@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "bip.accounts",
     "bip.audit",
     "bip.jobs",
+    "bip.imports",
     "citizens",
     "measurements",
     "interventions",

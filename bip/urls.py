@@ -54,6 +54,7 @@ urlpatterns = [
     path("", include("bip.accounts.urls")),
     path("audit/", include("bip.audit.urls")),
     path("jobs/", include("bip.jobs.urls")),
+    path("imports/", include("bip.imports.urls")),
     path("citizens/", include("citizens.urls")),
     path("reports/", include("reports.urls")),
     path("rounds/", include("measurements.urls")),

@@ -7,3 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class CitizensConfig(AppConfig):
     name = "citizens"
     verbose_name = _("Citizens")
+
+    def ready(self) -> None:
+        from bip.imports import formats
+        from citizens.imports import CitizenFormat
+
+        formats.register(CitizenFormat())

@@ -7,3 +7,10 @@ from django.utils.translation import gettext_lazy as _
 class InterventionsConfig(AppConfig):
     name = "interventions"
     verbose_name = _("Interventions")
+
+    def ready(self) -> None:
+        from bip.imports import formats
+        from interventions.imports import EpisodeFormat, OutcomeFormat
+
+        formats.register(OutcomeFormat())
+        formats.register(EpisodeFormat())

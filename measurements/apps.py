@@ -7,3 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class MeasurementsConfig(AppConfig):
     name = "measurements"
     verbose_name = _("Measurements")
+
+    def ready(self) -> None:
+        from bip.imports import formats
+        from measurements.imports import RoundFormat
+
+        formats.register(RoundFormat())

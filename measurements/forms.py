@@ -44,10 +44,11 @@ class AnswersForm(forms.Form):
         current = current or {}
         for q in questions:
             text = text_for(q, language)
-            if for_citizen:
-                reasons = [(r.value, CITIZEN_REASON_LABELS[r]) for r in CITIZEN_REASONS]
-            else:
-                reasons = list(MissingReason.choices)
+            reasons = (
+                [(r.value, CITIZEN_REASON_LABELS[r]) for r in CITIZEN_REASONS]
+                if for_citizen
+                else list(MissingReason.choices)
+            )
             field = forms.ChoiceField(
                 label=text.text if text else q.code,
                 choices=[(str(v), str(v)) for v in range(1, 6)] + reasons,

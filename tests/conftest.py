@@ -172,4 +172,52 @@ def other_citizen(world: World, other_team_caseworker: object) -> object:
     return CitizenFactory(team=world.other_team, caseworker=other_team_caseworker)
 
 
+@pytest.fixture
+def owned_objects(citizen, caseworker, municipal_admin, world):
+    """One of each kind of object, owned by the case worker's and admin's municipality:
+    the access probe and the translation check request every route with them."""
+    from bip.jobs.models import Job
+    from measurements.services import round_start
+
+    job = Job.objects.create(
+        kind="jobs.probe", requested_by=municipal_admin, municipality=world.municipality
+    )
+    from measurements.instrument import instrument_copy
+    from measurements.services import instrument_current
+
+    draft = instrument_copy(
+        source=instrument_current(municipality_id=world.municipality.pk),
+        municipality_id=world.municipality.pk,
+        by=municipal_admin,
+    )
+    from interventions.models import InterventionType
+    from interventions.services import catalogue_copy, episode_create
+
+    catalogue_copy(municipality_id=world.municipality.pk, by=municipal_admin)
+    own_type = InterventionType.objects.filter(municipality=world.municipality).first()
+    episode = episode_create(
+        citizen=citizen, type=own_type, start=date(2025, 3, 1), end=None, by=caseworker
+    )
+    from django.core.files.base import ContentFile
+
+    from bip.imports.services import batch_create
+
+    upload = ContentFile(b"cpr;outcome;date\n", name="udtraek.csv")
+    batch = batch_create(
+        kind="outcomes",
+        upload=upload,
+        municipality_id=world.municipality.pk,
+        by=municipal_admin,
+    )
+    return {
+        "importbatch": batch,
+        "episode": episode,
+        "interventiontype": own_type,
+        "citizen": citizen,
+        "job": job,
+        "round": round_start(citizen=citizen, by=caseworker),
+        "instrument": draft,
+    }
+
+
 __all__ = ["Membership"]

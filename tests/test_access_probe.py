@@ -7,14 +7,12 @@ OBJECT_ROUTES, so no view escapes the probe."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from http import HTTPStatus
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from bip.audit.models import AuditEvent
-from bip.jobs.models import Job
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +47,9 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "interventions:outcome_create": "citizen",
     "interventions:edit": "episode",
     "interventions:type_edit": "interventiontype",
+    "imports:detail": "importbatch",
+    "imports:report": "importbatch",
+    "imports:commit": "importbatch",
     "instrument:copy": "instrument",
     "instrument:publish": "instrument",
     "instrument:question_add": "instrument",
@@ -65,6 +66,7 @@ POST_BODIES = {  # POST-only routes: what an outsider posts
     "measurements:link_create": lambda o: {},
     "instrument:copy": lambda o: {},
     "interventions:catalogue_copy": lambda o: {},
+    "imports:commit": lambda o: {},
     "instrument:publish": lambda o: {"note": "x"},
     "instrument:question_add": lambda o: {"respondent": "citizen", "indicator": ""},
 }
@@ -90,36 +92,8 @@ def routes():
 
 
 @pytest.fixture
-def owner_data(citizen, caseworker, municipal_admin, world):
-    from measurements.services import round_start
-
-    job = Job.objects.create(
-        kind="jobs.probe", requested_by=municipal_admin, municipality=world.municipality
-    )
-    from measurements.instrument import instrument_copy
-    from measurements.services import instrument_current
-
-    draft = instrument_copy(
-        source=instrument_current(municipality_id=world.municipality.pk),
-        municipality_id=world.municipality.pk,
-        by=municipal_admin,
-    )
-    from interventions.models import InterventionType
-    from interventions.services import catalogue_copy, episode_create
-
-    catalogue_copy(municipality_id=world.municipality.pk, by=municipal_admin)
-    own_type = InterventionType.objects.filter(municipality=world.municipality).first()
-    episode = episode_create(
-        citizen=citizen, type=own_type, start=date(2025, 3, 1), end=None, by=caseworker
-    )
-    return {
-        "episode": episode,
-        "interventiontype": own_type,
-        "citizen": citizen,
-        "job": job,
-        "round": round_start(citizen=citizen, by=caseworker),
-        "instrument": draft,
-    }
+def owner_data(owned_objects):
+    return owned_objects
 
 
 def url_for(name: str, args: list[str], objects) -> str:
@@ -127,6 +101,8 @@ def url_for(name: str, args: list[str], objects) -> str:
     for arg in args:
         if arg == "format":
             kwargs[arg] = "json"
+        elif arg == "kind":
+            kwargs[arg] = "outcomes"  # an import format, not an object
         elif name in OBJECT_ROUTES:
             kwargs[arg] = objects[OBJECT_ROUTES[name]].pk
         else:
@@ -141,7 +117,7 @@ def test_every_route_is_probed():
     assert "citizens:detail" in names
     assert "api:citizen-list" in names
     for name, args in routes():
-        if [a for a in args if a != "format"]:
+        if [a for a in args if a not in ("format", "kind")]:
             assert name in OBJECT_ROUTES, f"{name} has an id: add it to OBJECT_ROUTES"
 
 

@@ -14,6 +14,7 @@ document.querySelectorAll("[data-job-url]").forEach((el) => {
     state.textContent = job.state_label;
     count.textContent = `${job.progress} / ${job.total || "?"}`;
     if (job.state === "pending" || job.state === "running") return setTimeout(poll, 1000);
+    if (el.dataset.reload) return window.location.reload();
     if (job.state === "done" && job.result_url) {
       const a = Object.assign(document.createElement("a"), { href: job.result_url, textContent: el.dataset.doneText });
       el.append(a);

@@ -1,0 +1,106 @@
+"""What every import format provides. Domain apps define their formats and register
+them; the staging, dry run, report, progress and commit are shared here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+_formats: dict[str, ImportFormat] = {}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: Any
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class RawRow:
+    number: int
+    values: dict[str, Any]  # by column name
+    decode_problem: str | None = None
+
+
+@dataclass
+class RowResult:
+    number: int
+    key: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    same: bool = (
+        False  # already stored with the same values: re-importing changes nothing
+    )
+
+    def error(self, column: str, problem: str) -> None:
+        self.errors.append({"column": column, "problem": str(problem)})
+
+    def warn(self, column: str, problem: str) -> None:
+        self.warnings.append({"column": column, "problem": str(problem)})
+
+
+@dataclass
+class Context:
+    municipality_id: int
+    user: Any
+    options: dict[str, Any]
+    batch_id: int
+
+
+class ImportFormat:
+    kind = ""
+    label: Any = ""
+    columns: tuple[Column, ...] = ()
+    duplicate_message: Any = ""
+
+    def validate_chunk(self, ctx: Context, rows: list[RawRow]) -> list[RowResult]:
+        raise NotImplementedError
+
+    def commit(self, ctx: Context, rows: Iterable[Any]) -> dict[str, int]:
+        """Write the batch's new rows (ImportRow objects) to the real tables."""
+        raise NotImplementedError
+
+    def option_fields(self) -> dict[str, Any]:
+        """Extra form fields asked on upload (e.g. a date), by name."""
+        return {}
+
+    def options_from(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def citizen_ids(self, ctx: Context, rows: Iterable[Any]) -> list[int]:
+        return sorted({r.data["citizen_id"] for r in rows if r.data.get("citizen_id")})
+
+
+def register(fmt: ImportFormat) -> None:
+    _formats[fmt.kind] = fmt
+
+
+def format_for(kind: str) -> ImportFormat:
+    return _formats[kind]
+
+
+def all_formats() -> list[ImportFormat]:
+    return list(_formats.values())
+
+
+def header_map(
+    fmt: ImportFormat, header: list[str]
+) -> tuple[dict[int, str], list[str]]:
+    """Map file columns to format columns by name or alias; return missing ones."""
+    wanted = {}
+    for col in fmt.columns:
+        for name in (col.name, *col.aliases):
+            wanted[name.strip().lower()] = col.name
+    mapping = {}
+    for index, title in enumerate(header):
+        name = wanted.get(str(title).strip().lower())
+        if name and name not in mapping.values():
+            mapping[index] = name
+    missing = [
+        c.name for c in fmt.columns if c.required and c.name not in mapping.values()
+    ]
+    return mapping, missing

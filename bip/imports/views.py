@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from bip.accounts.access import get_scoped_or_404, is_municipal_admin, role_required
+from bip.accounts.scoping import scope_for
+from bip.audit.models import Purpose
+from bip.audit.services import record
+from bip.exceptions import ApplicationError
+from bip.imports import formats, reading, services
+from bip.imports.models import ImportBatch, ImportRow
+
+SHOWN_PROBLEMS = 200
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File (CSV or XLSX)"),
+        help_text=gettext_lazy(
+            "At most 50 MB and 200,000 rows. CSV with ; or , as Danish Excel saves it."
+        ),
+    )
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Character set"),
+        choices=[
+            ("auto", gettext_lazy("Find out automatically")),
+            ("utf-8", "UTF-8"),
+            ("windows-1252", gettext_lazy("Windows-1252 (older Danish Excel)")),
+        ],
+        initial="auto",
+    )
+
+    def __init__(self, *args: Any, fmt: formats.ImportFormat, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields.update(fmt.option_fields())
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > reading.MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.")
+                % {"mb": reading.MAX_BYTES // (1024 * 1024)}
+            )
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        return upload
+
+
+def batches_for(request: HttpRequest) -> Any:
+    return ImportBatch.objects.filter(
+        municipality_id=scope_for(request.user).municipality_id
+    )
+
+
+@role_required(is_municipal_admin)
+def batch_list(request: HttpRequest) -> HttpResponse:
+    batches = (
+        batches_for(request)
+        .select_related("parse_job", "commit_job", "created_by")
+        .order_by("-created_at")[:50]
+    )
+    return render(
+        request,
+        "imports/list.html",
+        {"batches": batches, "formats": formats.all_formats()},
+    )
+
+
+@role_required(is_municipal_admin)
+def upload(request: HttpRequest, kind: str) -> HttpResponse:
+    try:
+        fmt = formats.format_for(kind)
+    except KeyError:
+        raise Http404 from None
+    form = UploadForm(request.POST or None, request.FILES or None, fmt=fmt)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.batch_create(
+                kind=kind,
+                upload=form.cleaned_data["file"],
+                municipality_id=scope_for(request.user).municipality_id,
+                by=request.user,
+                encoding=form.cleaned_data["encoding"],
+                options=fmt.options_from(form.cleaned_data),
+            )
+        except ApplicationError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("imports:detail", pk=batch.pk)
+    return render(request, "imports/upload.html", {"form": form, "fmt": fmt})
+
+
+@role_required(is_municipal_admin)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_scoped_or_404(
+        request, batches_for(request).select_related("parse_job", "commit_job"), pk
+    )
+    problems = (
+        list(
+            batch.rows.exclude(errors=[], warnings=[]).order_by("row_number")[
+                :SHOWN_PROBLEMS
+            ]
+        )
+        if batch.checked
+        else []
+    )
+    record(
+        actor=request.user,
+        action="import.view",
+        purpose=Purpose.ADMINISTRATION,
+        object_type="importbatch",
+        object_id=batch.pk,
+    )
+    return render(
+        request,
+        "imports/detail.html",
+        {
+            "batch": batch,
+            "fmt": formats.format_for(batch.kind),
+            "problems": problems,
+            "shown": SHOWN_PROBLEMS,
+            "error_status": ImportRow.Status.ERROR,
+        },
+    )
+
+
+@role_required(is_municipal_admin)
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_scoped_or_404(request, batches_for(request), pk)
+    record(
+        actor=request.user,
+        action="import.report",
+        purpose=Purpose.ADMINISTRATION,
+        object_type="importbatch",
+        object_id=batch.pk,
+    )
+    response = HttpResponse(
+        services.report_csv(batch), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="import-{batch.pk}-rapport.csv"'
+    )
+    return response
+
+
+@role_required(is_municipal_admin)
+@require_POST
+def commit(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_scoped_or_404(request, batches_for(request), pk)
+    try:
+        services.commit_request(batch=batch, by=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("imports:detail", pk=batch.pk)
