@@ -117,7 +117,7 @@ class RoundFormat(ImportFormat):
             question = by_code.get(code) or (
                 by_indicator.get((respondent, code)) if respondent else None
             )
-            if question is None or (respondent and question.respondent != respondent):
+            if respondent and (question is None or question.respondent != respondent):
                 res.error(
                     "question",
                     _(
@@ -125,6 +125,8 @@ class RoundFormat(ImportFormat):
                     )
                     % {"value": code},
                 )
+                question = None
+            elif respondent is None:
                 question = None
             value, reason = None, ""
             text = text_of(raw, "value")
