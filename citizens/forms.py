@@ -123,6 +123,32 @@ class CitizenEditForm(forms.Form):
     )
 
 
+class EnrolForm(forms.Form):
+    """Enrol again after a spell ended: a new spell with a new baseline."""
+
+    team = TeamChoiceField(label=_("Team"), queryset=Team.objects.none())
+    caseworker = UserChoiceField(
+        label=_("Responsible case worker"), queryset=User.objects.none()
+    )
+    target_group = forms.ModelChoiceField(
+        label=_("Target group"), queryset=TargetGroup.objects.none()
+    )
+    start = forms.DateField(
+        label=_("Enrolment date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, scope: Scope, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["team"].queryset = writable_teams(scope)
+        self.fields["caseworker"].queryset = caseworkers(scope)
+        self.fields["target_group"].queryset = TargetGroup.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+        ).order_by("label_da")
+        self.fields["target_group"].label_from_instance = lambda tg: tg.label
+        self.initial.setdefault("start", today)
+
+
 class AssignForm(forms.Form):
     team = TeamChoiceField(label=_("Team"), queryset=Team.objects.none())
     caseworker = UserChoiceField(

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/assign/", views.assign, name="assign"),
+    path("<int:pk>/enrol/", views.enrol, name="enrol"),
 ]

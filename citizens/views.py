@@ -18,7 +18,7 @@ from bip.audit.models import Purpose
 from bip.audit.services import record
 from bip.db import days_since_epoch, from_days
 from citizens import cpr, services
-from citizens.forms import AssignForm, CitizenCreateForm, CitizenEditForm
+from citizens.forms import AssignForm, CitizenCreateForm, CitizenEditForm, EnrolForm
 from citizens.models import Citizen
 from citizens.selectors import caseload as caseload_query
 from citizens.selectors import citizen_list, citizen_search
@@ -250,6 +250,38 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "title": _("Change case worker for %(name)s") % {"name": citizen.name},
+            "citizen": citizen,
+        },
+    )
+
+
+@login_required
+def enrol(request: HttpRequest, pk: int) -> HttpResponse:
+    citizen = _writable_citizen(request, pk)
+    form = EnrolForm(
+        request.POST or None,
+        scope=scope_for(request.user),
+        initial={"team": citizen.team_id, "caseworker": citizen.caseworker_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrolment_create(
+                citizen=citizen, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(
+                request,
+                _("The citizen is enrolled again. The next round is the new baseline."),
+            )
+            return redirect("citizens:detail", pk=citizen.pk)
+    return render(
+        request,
+        "citizens/form.html",
+        {
+            "form": form,
+            "title": _("Enrol %(name)s again") % {"name": citizen.name},
             "citizen": citizen,
         },
     )

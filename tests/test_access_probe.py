@@ -38,6 +38,7 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "citizens:detail": "citizen",
     "citizens:edit": "citizen",
     "citizens:assign": "citizen",
+    "citizens:enrol": "citizen",
     "measurements:start": "citizen",
     "measurements:round": "round",
     "measurements:correct": "round",

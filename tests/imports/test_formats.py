@@ -192,3 +192,16 @@ def test_citizens_refused_values(importer):
         _batch, problems = importer("citizens", (head + line).encode(), commit=False)
         assert column in [p[1]["column"] for p in problems], line
     assert not Citizen.objects.filter(name="X").exists()
+
+
+def test_windows_1252_with_decimal_commas_as_danish_excel_writes_it(importer):
+    importer("citizens", example("citizens.csv"))
+    content = "cpr;type;start;slut;leverandør;timer\r\n120385-1002;job_search;01.06.2025;;Jobcentret Ø;7,5\r\n".encode(
+        "cp1252"
+    )
+    _batch, problems = importer("episodes", content)
+    assert problems == []
+    episode = InterventionEpisode.objects.get(
+        enrolment__citizen__name="Mette Jensen", type__code="job_search"
+    )
+    assert (str(episode.hours_per_week), episode.provider) == ("7.5", "Jobcentret Ø")

@@ -246,3 +246,36 @@ def test_catalogue_copy_helper_is_idempotent(municipal_admin, world):
     assert (
         catalogue_copy(municipality_id=world.municipality.pk, by=municipal_admin) == 0
     )
+
+
+def test_enrol_again_after_a_job_gives_a_new_spell(client, caseworker, citizen, world):
+    from citizens.models import TargetGroup
+
+    outcome_record(citizen=citizen, kind="job", day=date(2026, 4, 1), by=caseworker)
+    client.force_login(caseworker)
+    page = client.get(f"/citizens/{citizen.pk}/").content.decode()
+    assert "Start ny måling" not in page  # no round schedule while not enrolled
+    r = client.post(
+        f"/citizens/{citizen.pk}/enrol/",
+        {
+            "team": world.team.pk,
+            "caseworker": caseworker.pk,
+            "start": "2026-03-01",
+            "target_group": TargetGroup.objects.get(code="kontant_aktivitetsparat").pk,
+        },
+    )
+    assert r.status_code == 200  # before the last spell ended: refused
+    r = client.post(
+        f"/citizens/{citizen.pk}/enrol/",
+        {
+            "team": world.team.pk,
+            "caseworker": caseworker.pk,
+            "start": "2026-06-01",
+            "target_group": TargetGroup.objects.get(code="kontant_aktivitetsparat").pk,
+        },
+    )
+    assert r.status_code == 302
+    assert Enrolment.objects.filter(citizen=citizen).count() == 2
+    assert Enrolment.objects.filter(
+        citizen=citizen, end__isnull=True
+    ).get().start == date(2026, 6, 1)
