@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +16,7 @@ from bip.accounts.scoping import scope_for
 from bip.audit.models import Purpose
 from bip.audit.services import record
 from bip.db import days_since_epoch, from_days
+from bip.forms import form_errors_from, form_submit
 from citizens import cpr, services
 from citizens.forms import AssignForm, CitizenCreateForm, CitizenEditForm, EnrolForm
 from citizens.models import Citizen
@@ -34,14 +34,6 @@ SORT_LABELS = {
     "name": gettext_lazy("Name"),
     "last": gettext_lazy("Latest round"),
 }
-
-
-def form_errors_from(exc: ValidationError, form: Any) -> None:
-    if hasattr(exc, "error_dict"):
-        for field_name, errors in exc.message_dict.items():
-            form.add_error(field_name if field_name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @role_required(sees_people)
@@ -229,21 +221,15 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         scope=scope,
         initial={"team": citizen.team_id, "caseworker": citizen.caseworker_id},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.assignment_change(
-                citizen=citizen,
-                caseworker=data["caseworker"],
-                team=data["team"],
-                start=data["start"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The responsible case worker is changed."))
-            return redirect("citizens:detail", pk=citizen.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda d: services.assignment_change(citizen=citizen, by=request.user, **d),
+        success=_("The responsible case worker is changed."),
+        redirect_to=reverse("citizens:detail", args=[citizen.pk]),
+    )
+    if done:
+        return done
     return render(
         request,
         "citizens/form.html",
@@ -263,19 +249,15 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
         scope=scope_for(request.user),
         initial={"team": citizen.team_id, "caseworker": citizen.caseworker_id},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.enrolment_create(
-                citizen=citizen, by=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(
-                request,
-                _("The citizen is enrolled again. The next round is the new baseline."),
-            )
-            return redirect("citizens:detail", pk=citizen.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda d: services.enrolment_create(citizen=citizen, by=request.user, **d),
+        success=_("The citizen is enrolled again. The next round is the new baseline."),
+        redirect_to=reverse("citizens:detail", args=[citizen.pk]),
+    )
+    if done:
+        return done
     return render(
         request,
         "citizens/form.html",

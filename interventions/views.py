@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,8 +21,8 @@ from bip.accounts.access import (
 from bip.accounts.scoping import citizen_q, scope_for
 from bip.audit.models import Purpose
 from bip.audit.services import record
+from bip.forms import form_errors_from, form_submit
 from citizens.selectors import citizen_list
-from citizens.views import form_errors_from
 from interventions import services
 from interventions.forms import EpisodeForm, OutcomeForm, StartManyForm, TypeForm
 from interventions.models import InterventionEpisode, InterventionType
@@ -43,16 +44,15 @@ def episode_create(request: HttpRequest, citizen_pk: int) -> HttpResponse:
         request, citizen_list(viewer=request.user, action="write"), citizen_pk
     )
     form = EpisodeForm(request.POST or None, types=_types(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.episode_create(
-                citizen=citizen, by=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The intervention is saved."))
-            return redirect("citizens:detail", pk=citizen.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda d: services.episode_create(citizen=citizen, by=request.user, **d),
+        success=_("The intervention is saved."),
+        redirect_to=reverse("citizens:detail", args=[citizen.pk]),
+    )
+    if done:
+        return done
     return render(
         request,
         "interventions/form.html",
@@ -75,16 +75,15 @@ def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
         for f in ("type", "start", "end", "provider", "hours_per_week", "note")
     }
     form = EpisodeForm(request.POST or None, types=_types(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.episode_update(
-                episode=episode, by=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The intervention is saved."))
-            return redirect("citizens:detail", pk=citizen.pk)
+    done = form_submit(
+        request,
+        form,
+        lambda d: services.episode_update(episode=episode, by=request.user, **d),
+        success=_("The intervention is saved."),
+        redirect_to=reverse("citizens:detail", args=[citizen.pk]),
+    )
+    if done:
+        return done
     return render(
         request,
         "interventions/form.html",

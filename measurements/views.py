@@ -21,8 +21,8 @@ from bip.accounts.access import get_scoped_or_404
 from bip.accounts.scoping import scope_for
 from bip.audit.services import record
 from bip.exceptions import ApplicationError
+from bip.forms import form_errors_from
 from citizens.selectors import citizen_list
-from citizens.views import form_errors_from
 from measurements import services
 from measurements.forms import AnswersForm, CorrectionForm, RoundForm
 from measurements.models import Respondent, Response, Round
