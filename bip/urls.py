@@ -60,6 +60,7 @@ urlpatterns = [
     path("rounds/", include("measurements.urls")),
     path("interventions/", include("interventions.urls")),
     path("instrument/", include("measurements.instrument_urls")),
+    path("models/", include("measurements.model_urls")),
     # the citizen's personal link: no login; the token is the only key
     path("b/<str:token>/", measurements_views.citizen_form, name="citizen_form"),
     path("api/v1/", include("bip.api_urls")),

@@ -13,3 +13,12 @@ class MeasurementsConfig(AppConfig):
         from measurements.imports import RoundFormat
 
         formats.register(RoundFormat())
+
+        from django.utils.translation import gettext_lazy as _
+
+        from bip.jobs import registry
+        from measurements.scoring import services as scoring
+
+        registry.register(
+            "models.fit", scoring.model_fit_job, _("Fit a job-probability model")
+        )

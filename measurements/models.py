@@ -278,3 +278,61 @@ class CitizenLink(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"link {self.pk} for {self.round}"
+
+
+class ModelVersion(TimeStampedModel):
+    """A job-probability model: the shipped reference (municipality NULL), a
+    recalibrated reference or a local fit. One active per municipality; scores name
+    the version that made them."""
+
+    class Kind(models.TextChoices):
+        REFERENCE = "reference", _("Reference model (published BIP effects)")
+        RECALIBRATED = "recalibrated", _("Recalibrated reference model")
+        LOCAL = "local", _("Local model fitted on this municipality's data")
+
+    municipality = models.ForeignKey(
+        "accounts.Municipality", on_delete=models.PROTECT, null=True, blank=True
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    coefficients = models.JSONField(default=dict)
+    estimates = models.JSONField(default=dict)  # name -> {"estimate", "se"} (log-odds)
+    metrics = models.JSONField(
+        default=dict
+    )  # held-out validation, and the reference's on the same rows
+    absent_features = models.JSONField(default=list)
+    reference_group = models.CharField(max_length=40, blank=True)
+    split_seed = models.PositiveIntegerField(null=True, blank=True)
+    holdout_fraction = models.FloatField(null=True, blank=True)
+    n_rows = models.PositiveIntegerField(default=0)
+    n_events = models.PositiveIntegerField(default=0)
+    trained_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=False)
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("model version")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality"],
+                condition=Q(active=True),
+                name="modelversion_one_active",
+            ),
+            # PostgreSQL treats NULLs as distinct: the global reference needs its own
+            models.UniqueConstraint(
+                fields=["active"],
+                condition=Q(active=True) & Q(municipality__isnull=True),
+                name="modelversion_one_active_global",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

@@ -209,7 +209,13 @@ def owned_objects(citizen, caseworker, municipal_admin, world):
         municipality_id=world.municipality.pk,
         by=municipal_admin,
     )
+    from measurements.models import ModelVersion
+
+    model = ModelVersion.objects.create(
+        municipality=world.municipality, kind="local", coefficients={"intercept": -4.0}
+    )
     return {
+        "modelversion": model,
         "importbatch": batch,
         "episode": episode,
         "interventiontype": own_type,

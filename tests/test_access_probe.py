@@ -49,6 +49,8 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "interventions:edit": "episode",
     "interventions:type_edit": "interventiontype",
     "imports:detail": "importbatch",
+    "models:detail": "modelversion",
+    "models:activate": "modelversion",
     "imports:report": "importbatch",
     "imports:commit": "importbatch",
     "instrument:copy": "instrument",
@@ -68,6 +70,8 @@ POST_BODIES = {  # POST-only routes: what an outsider posts
     "instrument:copy": lambda o: {},
     "interventions:catalogue_copy": lambda o: {},
     "imports:commit": lambda o: {},
+    "models:fit": lambda o: {"kind": "local"},
+    "models:activate": lambda o: {},
     "instrument:publish": lambda o: {"note": "x"},
     "instrument:question_add": lambda o: {"respondent": "citizen", "indicator": ""},
 }

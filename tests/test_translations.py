@@ -55,6 +55,11 @@ SAME_WORDS = set(
         "windows",
         "excel",
         "format",
+        "model",
+        "data",
+        "parameter",
+        "brier",
+        "score",
         "find",
         "upload",
     ]
