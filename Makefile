@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint deps-dev deps clean
+.PHONY: demo test lint bench deps-dev deps clean
 
 $(VENV)/bin/python:
 	@bash scripts/check-python.sh "$(PYTHON)"
@@ -31,6 +31,9 @@ test: deps-dev
 lint: deps-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+bench: deps-dev
+	bash scripts/bench.sh
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from datetime import date
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from bip.models import TimeStampedModel
+from bip.models import DatedLookup, TimeStampedModel
 from citizens import cpr, crypto
 
 
@@ -96,7 +95,7 @@ class Citizen(TimeStampedModel):
         ).formatted
 
 
-class TargetGroup(TimeStampedModel):
+class TargetGroup(DatedLookup, TimeStampedModel):
     """A national target group (målgruppe): a dated lookup, not an enum, since the
     2026-2027 reform replaces the 13 groups with 5. Global; edited by the system admin."""
 
@@ -112,21 +111,6 @@ class TargetGroup(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.label
-
-    @property
-    def label(self) -> str:
-        from django.utils.translation import get_language
-
-        return (
-            self.label_en
-            if (get_language() or "da").startswith("en")
-            else self.label_da
-        )
-
-    def valid_on(self, day: date) -> bool:
-        return self.valid_from <= day and (
-            self.valid_to is None or day <= self.valid_to
-        )
 
 
 class Enrolment(TimeStampedModel):

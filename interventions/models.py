@@ -8,10 +8,9 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from bip.models import TimeStampedModel
+from bip.models import DatedLookup, TimeStampedModel
 
 
 class Group(models.TextChoices):
@@ -21,7 +20,7 @@ class Group(models.TextChoices):
     HEALTH = "health", _("Health")
 
 
-class InterventionType(TimeStampedModel):
+class InterventionType(DatedLookup, TimeStampedModel):
     """A catalogue entry. Global (municipality NULL) by default; a municipality copies
     the catalogue and edits its own. Types that end (the 2026 reform) get valid_to and
     keep their meaning on old records."""
@@ -51,19 +50,6 @@ class InterventionType(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.label
-
-    @property
-    def label(self) -> str:
-        return (
-            self.label_en
-            if (get_language() or "da").startswith("en")
-            else self.label_da
-        )
-
-    def valid_on(self, day: date) -> bool:
-        return self.valid_from <= day and (
-            self.valid_to is None or day <= self.valid_to
-        )
 
 
 class InterventionEpisode(TimeStampedModel):
