@@ -86,6 +86,7 @@ def generate(
         offsets = rng.normal(0.0, 0.5, size=len(F.CW) + len(F.CIT))
         tic = float(rng.normal())
         start = date(2021, 1, 4) + timedelta(days=int(rng.integers(0, 900)))
+        birth = start - timedelta(days=int(age * 365.25))
         for k in range(quarters):
             latent = level + slope * k
             cw = np.clip(
@@ -114,9 +115,14 @@ def generate(
                 "miss_cw": 0,
                 "cit_part_missing": part_missing,
                 "cw_change": int(k > 0 and rng.random() < 0.08),
-                "months_in_programme": 3.0 * k,
-                "time_band": F.band_index(3.0 * k, F.TIME_BANDS),
-                "age_band": F.band_index(age + k / 4, F.AGE_BANDS),
+                # computed from dates exactly as the panel builder does
+                "months_in_programme": 91 * k / 30.4375,
+                "time_band": F.band_index(91 * k / 30.4375, F.TIME_BANDS),
+                "age_band": F.band_index(
+                    (start + timedelta(days=91 * k) - birth).days / 365.25, F.AGE_BANDS
+                ),
+                "birth_date": birth,
+                "spell_start": start,
                 "target_group": TARGET_GROUPS[groups[i]],
                 "tic": tic,
                 "censored": 0,
