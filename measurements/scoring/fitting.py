@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from measurements.scoring import features as F
 from measurements.scoring.model import Coefficients, hazard, linear_predictor
@@ -90,8 +91,16 @@ def fit_local(train: pd.DataFrame, *, extra: tuple[str, ...] = ()) -> FitResult:
     needed = EVENTS_PER_PARAMETER * X.shape[1]
     if n_events < needed:
         raise FitRefused(
-            f"A full local fit needs at least {EVENTS_PER_PARAMETER} events per parameter: "
-            f"{X.shape[1]} parameters need {needed} events, the training data has {n_events}."
+            _(
+                "A full local fit needs at least %(per)s events per parameter: %(p)s parameters "
+                "need %(needed)s events, the training data has %(n)s."
+            )
+            % {
+                "per": EVENTS_PER_PARAMETER,
+                "p": X.shape[1],
+                "needed": needed,
+                "n": n_events,
+            }
         )
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
@@ -103,8 +112,10 @@ def fit_local(train: pd.DataFrame, *, extra: tuple[str, ...] = ()) -> FitResult:
             naive = model.fit()
         except (PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
             raise FitRefused(
-                "The data separate the outcome perfectly for some feature (for example a group "
-                f"where everyone or no one got a job), so the model cannot be estimated: {exc}"
+                _(
+                    "The data separate the outcome perfectly for some feature (for example a "
+                    "group where everyone or no one got a job), so the model cannot be estimated."
+                )
             ) from exc
     params = clustered.params.to_dict()
     coefficients = Coefficients(
@@ -135,7 +146,10 @@ def recalibrate(train: pd.DataFrame, reference: Coefficients) -> FitResult:
     y = train["event"].to_numpy()
     if y.sum() < MIN_EVENTS_RECALIBRATION:
         raise FitRefused(
-            f"Recalibration needs at least {MIN_EVENTS_RECALIBRATION} events; the training data has {int(y.sum())}."
+            _(
+                "Recalibration needs at least %(min)s events; the training data has %(n)s."
+            )
+            % {"min": MIN_EVENTS_RECALIBRATION, "n": int(y.sum())}
         )
     lp = linear_predictor(train, reference)
     X = pd.DataFrame({"const": 1.0, "slope": lp}, index=train.index)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bip.audit.models import Purpose
@@ -65,7 +65,11 @@ def model_fit_request(*, municipality_id: int, kind: str, by: Any) -> Any:
         raise ApplicationError(_("Unknown kind of model."))
     return jobs.enqueue(
         kind="models.fit",
-        params={"kind": kind, "seed": int(timezone.now().timestamp()) % 100000},
+        params={
+            "kind": kind,
+            "seed": int(timezone.now().timestamp()) % 100000,
+            "language": translation.get_language() or "da",
+        },
         municipality_id=municipality_id,
         requested_by=by,
         total=4,
@@ -80,6 +84,12 @@ def _step(claim: Any) -> None:
 def model_fit_job(claim: Any) -> None:
     """Build the panel, split by citizen, fit, validate on the held-out citizens and on
     the latest 12 months, and store an inactive version with its figures."""
+    # a refusal is read by the admin who asked: in their language
+    with translation.override(claim.job.params.get("language", "da")):
+        _fit(claim)
+
+
+def _fit(claim: Any) -> None:
     job = claim.job
     kind, seed = job.params["kind"], int(job.params["seed"])
     panel = build_panel(municipality_id=job.municipality_id)

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from http import HTTPStatus
 
@@ -31,7 +32,7 @@ def wait_until(predicate, timeout: float, what: str):
         value = predicate()
         if value:
             return value
-        time.sleep(0.2)  # polling with a deadline, not a fixed wait
+        threading.Event().wait(0.2)  # polling with a deadline, not a fixed wait
     raise AssertionError(f"timed out waiting for {what}")
 
 

@@ -65,7 +65,7 @@ def test_too_few_events_fails_the_job_with_the_figures(
     fit(client, "local", small, django_capture_on_commit_callbacks)
     job = Job.objects.get(kind="models.fit")
     assert job.state == "failed"
-    assert "events per parameter" in job.error
+    assert "hændelser pr. parameter" in job.error
     assert ModelVersion.objects.filter(municipality__isnull=False).count() == 0
     assert job.error in client.get("/models/").content.decode()
 
