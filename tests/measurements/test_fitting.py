@@ -115,7 +115,7 @@ def test_clustered_errors_exceed_naive_with_a_random_effect():
 
 def test_too_few_events_refuses_with_the_figures():
     small = generate(n_citizens=150, seed=3)
-    with pytest.raises(FitRefused, match=r"need \d+ events, the training data has \d+"):
+    with pytest.raises(FitRefused, match=r"kræver \d+ hændelser, træningsdata har \d+"):
         fit_local(small.panel)
 
 
