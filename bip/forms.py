@@ -41,3 +41,20 @@ def form_submit(
         messages.warning(request, warning)
     messages.success(request, success)
     return HttpResponseRedirect(redirect_to)
+
+
+def form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], Any],
+    *,
+    success: str,
+    redirect_to: str,
+    context: dict[str, Any],
+    template: str = "form_page.html",
+) -> HttpResponse:
+    """A whole form page: the form flow above, else the form rendered."""
+    from django.shortcuts import render
+
+    done = form_submit(request, form, save, success=success, redirect_to=redirect_to)
+    return done or render(request, template, {"form": form, **context})

@@ -16,7 +16,7 @@ from bip.accounts.scoping import scope_for
 from bip.audit.models import Purpose
 from bip.audit.services import record
 from bip.db import days_since_epoch, from_days
-from bip.forms import form_errors_from, form_submit
+from bip.forms import form_errors_from, form_page
 from citizens import cpr, services
 from citizens.forms import AssignForm, CitizenCreateForm, CitizenEditForm, EnrolForm
 from citizens.models import Citizen
@@ -150,9 +150,7 @@ def create(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, warning)
             messages.success(request, _("The citizen is created."))
             return redirect("citizens:detail", pk=saved.citizen.pk)
-    return render(
-        request, "citizens/form.html", {"form": form, "title": _("New citizen")}
-    )
+    return render(request, "form_page.html", {"form": form, "title": _("New citizen")})
 
 
 def _writable_citizen(request: HttpRequest, pk: int) -> Citizen:
@@ -181,31 +179,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             citizen_ids=[citizen.pk],
         )
     form = CitizenEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            saved = services.citizen_update(
-                citizen=citizen,
-                by=request.user,
-                name=data["name"],
-                cpr_number=data["cpr_number"],
-                preferred_language=data["preferred_language"],
-                phone=data["phone"],
-                email=data["email"],
-                round_interval_days=data["round_interval_days"],
-            )
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            for warning in saved.warnings:
-                messages.warning(request, warning)
-            messages.success(request, _("The citizen is saved."))
-            return redirect("citizens:detail", pk=citizen.pk)
-    return render(
+    return form_page(
         request,
-        "citizens/form.html",
-        {
-            "form": form,
+        form,
+        lambda d: services.citizen_update(citizen=citizen, by=request.user, **d),
+        success=_("The citizen is saved."),
+        redirect_to=reverse("citizens:detail", args=[citizen.pk]),
+        context={
             "title": _("Edit %(name)s") % {"name": citizen.name},
             "citizen": citizen,
         },
@@ -221,20 +201,13 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         scope=scope,
         initial={"team": citizen.team_id, "caseworker": citizen.caseworker_id},
     )
-    done = form_submit(
+    return form_page(
         request,
         form,
         lambda d: services.assignment_change(citizen=citizen, by=request.user, **d),
         success=_("The responsible case worker is changed."),
         redirect_to=reverse("citizens:detail", args=[citizen.pk]),
-    )
-    if done:
-        return done
-    return render(
-        request,
-        "citizens/form.html",
-        {
-            "form": form,
+        context={
             "title": _("Change case worker for %(name)s") % {"name": citizen.name},
             "citizen": citizen,
         },
@@ -249,20 +222,13 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
         scope=scope_for(request.user),
         initial={"team": citizen.team_id, "caseworker": citizen.caseworker_id},
     )
-    done = form_submit(
+    return form_page(
         request,
         form,
         lambda d: services.enrolment_create(citizen=citizen, by=request.user, **d),
         success=_("The citizen is enrolled again. The next round is the new baseline."),
         redirect_to=reverse("citizens:detail", args=[citizen.pk]),
-    )
-    if done:
-        return done
-    return render(
-        request,
-        "citizens/form.html",
-        {
-            "form": form,
+        context={
             "title": _("Enrol %(name)s again") % {"name": citizen.name},
             "citizen": citizen,
         },

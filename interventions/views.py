@@ -21,7 +21,7 @@ from bip.accounts.access import (
 from bip.accounts.scoping import citizen_q, scope_for
 from bip.audit.models import Purpose
 from bip.audit.services import record
-from bip.forms import form_errors_from, form_submit
+from bip.forms import form_errors_from, form_page
 from citizens.selectors import citizen_list
 from interventions import services
 from interventions.forms import EpisodeForm, OutcomeForm, StartManyForm, TypeForm
@@ -44,19 +44,13 @@ def episode_create(request: HttpRequest, citizen_pk: int) -> HttpResponse:
         request, citizen_list(viewer=request.user, action="write"), citizen_pk
     )
     form = EpisodeForm(request.POST or None, types=_types(request))
-    done = form_submit(
+    return form_page(
         request,
         form,
         lambda d: services.episode_create(citizen=citizen, by=request.user, **d),
         success=_("The intervention is saved."),
         redirect_to=reverse("citizens:detail", args=[citizen.pk]),
-    )
-    if done:
-        return done
-    return render(
-        request,
-        "interventions/form.html",
-        {"form": form, "citizen": citizen, "title": _("New intervention")},
+        context={"title": _("New intervention"), "citizen": citizen},
     )
 
 
@@ -75,19 +69,13 @@ def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
         for f in ("type", "start", "end", "provider", "hours_per_week", "note")
     }
     form = EpisodeForm(request.POST or None, types=_types(request), initial=initial)
-    done = form_submit(
+    return form_page(
         request,
         form,
         lambda d: services.episode_update(episode=episode, by=request.user, **d),
         success=_("The intervention is saved."),
         redirect_to=reverse("citizens:detail", args=[citizen.pk]),
-    )
-    if done:
-        return done
-    return render(
-        request,
-        "interventions/form.html",
-        {"form": form, "citizen": citizen, "title": _("Edit intervention")},
+        context={"title": _("Edit intervention"), "citizen": citizen},
     )
 
 
@@ -155,7 +143,7 @@ def outcome_create(request: HttpRequest, citizen_pk: int) -> HttpResponse:
             return redirect("citizens:detail", pk=citizen.pk)
     return render(
         request,
-        "interventions/form.html",
+        "form_page.html",
         {"form": form, "citizen": citizen, "title": _("Record an outcome")},
     )
 
@@ -217,4 +205,8 @@ def type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             messages.success(request, _("The intervention type is saved."))
             return redirect("interventions:catalogue")
     title = _("Edit intervention type") if pk else _("New intervention type")
-    return render(request, "interventions/form.html", {"form": form, "title": title})
+    return render(
+        request,
+        "form_page.html",
+        {"form": form, "title": title, "cancel_url": reverse("interventions:catalogue")},
+    )
