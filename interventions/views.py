@@ -208,5 +208,9 @@ def type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(
         request,
         "form_page.html",
-        {"form": form, "title": title, "cancel_url": reverse("interventions:catalogue")},
+        {
+            "form": form,
+            "title": title,
+            "cancel_url": reverse("interventions:catalogue"),
+        },
     )
