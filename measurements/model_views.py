@@ -97,6 +97,20 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (_("Scaled Brier score"), held.get("scaled_brier"), ref.get("scaled_brier")),
     ]
     chart = {"deciles": held.get("deciles", [])}
+    age_names = dict(enumerate(("18-24", "25-29", "30-39", "40-49", "50+")))
+    by_group = [
+        (
+            _("Calibration by age band"),
+            [
+                (age_names.get(int(k), k), v)
+                for k, v in sorted(held.get("by_age_band", {}).items())
+            ],
+        ),
+        (
+            _("Calibration by target group"),
+            sorted(held.get("by_target_group", {}).items()),
+        ),
+    ]
     return render(
         request,
         "measurements/model_detail.html",
@@ -106,6 +120,7 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "odds": odds_ratios(version),
             "held": held,
             "chart": chart,
+            "by_group": by_group,
             "is_active": services.active_model(
                 municipality_id=_municipality(request)
             ).pk

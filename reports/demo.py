@@ -434,7 +434,9 @@ PROVIDERS = (
 
 
 @transaction.atomic
-def load_demo(*, citizens_per_team: int = 75, seed: int = 2026) -> DemoResult:
+def load_demo(
+    *, citizens_per_team: int = 75, seed: int = 2026, cohort_citizens: int = 0
+) -> DemoResult:
     if Municipality.objects.filter(code="0990").exists():
         return DemoResult(created=False, logins=demo_logins())
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
@@ -504,6 +506,8 @@ def load_demo(*, citizens_per_team: int = 75, seed: int = 2026) -> DemoResult:
     ]
     _user("systemadmin", "Sys", "Admin", is_staff=True, is_superuser=True)
     result.logins.append(DemoLogin("systemadmin", "system admin", "installation"))
+    if cohort_citizens:
+        result.citizens += _synthetic_team(muni, start, cohort_citizens, seed, result)
 
     # A second, small municipality: nobody above may ever see it.
     small = Municipality.objects.create(code="0991", name="Fjordby Kommune")
@@ -546,3 +550,33 @@ def demo_logins() -> list[DemoLogin]:
     if User.objects.filter(username="systemadmin").exists():
         out.append(DemoLogin("systemadmin", "system admin", "installation"))
     return out
+
+
+def _synthetic_team(
+    muni: Municipality, start: date, n: int, seed: int, result: DemoResult
+) -> int:
+    """A team of synthetic citizens with enough job starts for a local model fit, so
+    the models page can be tried in the demo (names say they are synthetic)."""
+    from dataclasses import replace
+
+    from measurements.scoring.model import logit, quarterly_from_annual
+    from measurements.scoring.synthetic import generate, true_coefficients
+    from measurements.scoring.synthetic_db import write_cohort
+
+    unit = Unit.objects.get(municipality=muni, name="Jobcenter Bækkelund Syd")
+    team = Team.objects.create(
+        unit=unit, municipality=muni, name="Team Analyse (syntetiske data)"
+    )
+    workers = []
+    for number in (13, 14):
+        u = _user(f"sagsbehandler{number}", "Syntetisk", f"Sagsbehandler {number}")
+        Membership.objects.create(
+            user=u, municipality=muni, team=team, role=Role.CASEWORKER, valid_from=start
+        )
+        workers.append(u)
+        result.logins.append(DemoLogin(u.username, "case worker", team.name))
+    truth = replace(true_coefficients(), intercept=logit(quarterly_from_annual(0.25)))
+    cohort = generate(n_citizens=n, seed=seed, truth=truth)
+    return len(
+        write_cohort(cohort, team=team, caseworkers=workers, by=workers[0], seed=seed)
+    )

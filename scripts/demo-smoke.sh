@@ -11,5 +11,5 @@ export DJANGO_SECRET_KEY=smoke-test-secret-key-0123456789abcdefghijklmnop
 export BIP_CPR_KEYS="smoke:$(.venv/bin/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
 export BIP_CPR_HMAC_KEY=smoke-hmac BIP_PSEUDONYM_KEY=smoke-pseudonym BIP_MEDIA_ROOT="$tmp/media"
 .venv/bin/python manage.py migrate --noinput -v 0
-.venv/bin/python manage.py load_demo --citizens-per-team 8 >/dev/null
+.venv/bin/python manage.py load_demo --citizens-per-team 8 --cohort-citizens 50 >/dev/null
 PYTHONPATH="$PWD" .venv/bin/python scripts/demo_smoke.py

@@ -48,6 +48,8 @@ def test_admin_fits_compares_and_activates_a_local_model(
     detail = client.get(f"/models/{version.pk}/").content.decode()
     assert "Oddsratio" in detail
     assert "Kalibrering pr. decil" in detail
+    assert "Kalibrering pr. aldersgruppe" in detail
+    assert "Kalibrering pr. målgruppe" in detail
     client.post(f"/models/{version.pk}/activate/")
     version.refresh_from_db()
     assert version.active

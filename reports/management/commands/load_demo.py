@@ -15,9 +15,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--citizens-per-team", type=int, default=75)
+        parser.add_argument(
+            "--cohort-citizens",
+            type=int,
+            default=1500,
+            help="synthetic citizens in a team of their own, enough for a local model fit (0: none)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = load_demo(citizens_per_team=options["citizens_per_team"])
+        result = load_demo(
+            citizens_per_team=options["citizens_per_team"],
+            cohort_citizens=options["cohort_citizens"],
+        )
         if result.created:
             self.stdout.write(f"Demo data loaded: {result.citizens} citizens.")
         else:
