@@ -18,6 +18,9 @@ from measurements.scoring.model import Coefficients, hazard, linear_predictor
 EVENTS_PER_PARAMETER = 10
 MIN_EVENTS_RECALIBRATION = 50
 RARE_GROUP_ROWS = 50
+RARE_GROUP_EVENTS = (
+    5  # fewer events than this: the group's coefficient is not identified
+)
 BASE_FEATURES = (*F.CIT, *F.CW, *F.FLAGS)
 
 
@@ -80,9 +83,17 @@ def fit_local(train: pd.DataFrame, *, extra: tuple[str, ...] = ()) -> FitResult:
 
     train = fitting_rows(train)
     counts = train["target_group"].value_counts()
+    events = train.groupby("target_group")["event"].sum()
     reference = str(counts.idxmax()) if len(counts) else ""
-    # rare groups are merged into the reference group rather than estimated on noise
-    groups = [g for g, n in counts.items() if g != reference and n >= RARE_GROUP_ROWS]
+    # rare groups (few rows or few events) are merged into the reference group rather
+    # than estimated on noise or left quasi-separated
+    groups = [
+        g
+        for g, n in counts.items()
+        if g != reference
+        and n >= RARE_GROUP_ROWS
+        and events.get(g, 0) >= RARE_GROUP_EVENTS
+    ]
     X = design(train, groups=groups, extra=extra)
     absent = [c for c in X.columns if c != "const" and X[c].std() == 0]
     X = X.drop(columns=absent)

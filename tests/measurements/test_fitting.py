@@ -132,3 +132,12 @@ def test_recalibration_fits_intercept_and_slope(cohort):
     recal = validate(cohort.panel, fit.coefficients, bootstrap=0)
     assert abs(recal["calibration_slope"] - 1) < 0.05
     assert np.isfinite(linear_predictor(cohort.panel, fit.coefficients)).all()
+
+
+def test_a_group_without_events_is_merged_not_estimated(cohort):
+    panel = cohort.panel.copy()
+    rows = panel.index[:400]
+    panel.loc[rows, "target_group"] = "fleksjob"
+    panel.loc[rows, "event"] = 0
+    fit = fit_local(panel)
+    assert "fleksjob" not in fit.coefficients.target_groups
