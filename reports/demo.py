@@ -14,7 +14,8 @@ from django.db import transaction
 from bip.accounts.models import Membership, Municipality, Role, Team, Unit, User
 from citizens import cpr
 from citizens.models import Assignment, Citizen, Enrolment, TargetGroup
-from interventions.models import InterventionEpisode, InterventionType, Outcome
+from interventions.models import InterventionEpisode, Outcome
+from interventions.synthetic import episodes_for_rounds
 from measurements.models import Answer, Respondent, Response, Round
 from measurements.services import instrument_current
 
@@ -327,63 +328,15 @@ def _enrol_and_measure(
     _interventions_and_outcomes(rng, rounds, round_meta, today)
 
 
-# Aim at BIP's shares of quarters: 23% none, 24% job-directed alone, 18% job-directed
-# with another group, 34% other groups only (SPEC section 1). The baseline round right
-# after enrolment has nothing before it, so "none" is drawn less often here.
-MIX_SHARES = (
-    ("none", 0.15),
-    ("job_only", 0.26),
-    ("job_parallel", 0.2),
-    ("other_only", 0.39),
-)
-
-
 def _interventions_and_outcomes(
     rng: random.Random,
     rounds: list[Round],
     meta: list[tuple[float, Any, bool]],
     today: date,
 ) -> None:
-    types = list(InterventionType.objects.filter(municipality__isnull=True))
-    by_group: dict[str, list[InterventionType]] = {}
-    for t in types:
-        by_group.setdefault(t.group, []).append(t)
-    others = [g for g in by_group if g != "job_directed"]
-    episodes, outcomes, last = [], [], {}
+    episodes = episodes_for_rounds(rng, rounds)
+    outcomes, last = [], {}
     for r, (latent, _offsets, _missing) in zip(rounds, meta, strict=True):
-        x, mix = rng.random(), "none"
-        for name, share in MIX_SHARES:
-            if x < share:
-                mix = name
-                break
-            x -= share
-        # each round's window gets its own episodes, ending before the next window
-        start, end = (
-            r.round_date - timedelta(days=80),
-            r.round_date - timedelta(days=25),
-        )
-        groups = {
-            "none": [],
-            "job_only": ["job_directed"],
-            "other_only": [rng.choice(others)],
-            "job_parallel": ["job_directed", rng.choice(others)],
-        }[mix]
-        start = max(start, r.enrolment.start)
-        if start > end:
-            groups = []  # the baseline round right after enrolment: nothing before it
-        for group in groups:
-            t = rng.choice([t for t in by_group[group] if t.valid_on(start)])
-            episodes.append(
-                InterventionEpisode(
-                    enrolment_id=r.enrolment_id,
-                    municipality_id=r.municipality_id,
-                    type=t,
-                    start=max(start, r.enrolment.start),
-                    end=end,
-                    provider=rng.choice(PROVIDERS),
-                    created_by_id=r.caseworker_id,
-                )
-            )
         last[r.enrolment_id] = (r, latent)
     InterventionEpisode.objects.bulk_create(episodes, batch_size=1000)
     ended = []
@@ -419,18 +372,6 @@ def _interventions_and_outcomes(
         Assignment.objects.filter(enrolment_id=enrolment_id, end__isnull=True).update(
             end=day
         )
-
-
-PROVIDERS = (
-    "Jobcentret",
-    "Virksomhedscentret",
-    "Sundhedscentret",
-    "Kommunens mentorkorps",
-    "Lokal virksomhed",
-    "VUC",
-    "Misbrugscentret",
-    "",
-)
 
 
 @transaction.atomic

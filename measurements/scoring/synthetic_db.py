@@ -3,6 +3,7 @@ so the panel builder can be checked against the generator's truth panel."""
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,8 @@ from django.db import transaction
 
 from citizens import cpr
 from citizens.models import Assignment, Citizen, Enrolment, TargetGroup
-from interventions.models import Outcome
+from interventions.models import InterventionEpisode, Outcome
+from interventions.synthetic import episodes_for_rounds
 from measurements.models import Answer, Respondent, Response, Round
 from measurements.scoring import features as F
 from measurements.scoring.synthetic import Cohort
@@ -169,4 +171,12 @@ def write_cohort(
                     )
                 )
     Answer.objects.bulk_create(answers, batch_size=5000)
+    # interventions with BIP's shares of quarters (context, not model features)
+    by_pk = {e.pk: e for e in enrolments.values()}
+    for rnd in rounds:
+        rnd.enrolment = by_pk[rnd.enrolment_id]
+    rng_episodes = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    InterventionEpisode.objects.bulk_create(
+        episodes_for_rounds(rng_episodes, rounds), batch_size=2000
+    )
     return {int(k): v for k, v in ids.items()}
