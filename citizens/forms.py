@@ -36,6 +36,18 @@ def caseworkers(scope: Scope) -> Any:
     )
 
 
+def placement_choices(form: forms.Form, scope: Scope) -> None:
+    """The team, case-worker and (where present) target-group choices a form offers:
+    the viewer's writable teams, the municipality's case workers, groups still valid."""
+    form.fields["team"].queryset = writable_teams(scope)
+    form.fields["caseworker"].queryset = caseworkers(scope)
+    if "target_group" in form.fields:
+        form.fields["target_group"].queryset = TargetGroup.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=timezone.localdate())
+        ).order_by("label_da")
+        form.fields["target_group"].label_from_instance = lambda tg: tg.label
+
+
 class TeamChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Team) -> str:
         return f"{obj.unit.name} · {obj.name}"
@@ -81,14 +93,8 @@ class CitizenCreateForm(forms.Form):
 
     def __init__(self, *args: Any, scope: Scope, viewer: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        today = timezone.localdate()
-        self.fields["team"].queryset = writable_teams(scope)
-        self.fields["caseworker"].queryset = caseworkers(scope)
-        self.fields["target_group"].queryset = TargetGroup.objects.filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=today)
-        ).order_by("label_da")
-        self.fields["target_group"].label_from_instance = lambda tg: tg.label
-        self.initial.setdefault("enrolment_start", today)
+        placement_choices(self, scope)
+        self.initial.setdefault("enrolment_start", timezone.localdate())
         self.initial.setdefault("caseworker", viewer.pk)
         teams = list(self.fields["team"].queryset[:2])
         if len(teams) == 1:
@@ -139,14 +145,8 @@ class EnrolForm(forms.Form):
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        today = timezone.localdate()
-        self.fields["team"].queryset = writable_teams(scope)
-        self.fields["caseworker"].queryset = caseworkers(scope)
-        self.fields["target_group"].queryset = TargetGroup.objects.filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=today)
-        ).order_by("label_da")
-        self.fields["target_group"].label_from_instance = lambda tg: tg.label
-        self.initial.setdefault("start", today)
+        placement_choices(self, scope)
+        self.initial.setdefault("start", timezone.localdate())
 
 
 class AssignForm(forms.Form):
@@ -160,6 +160,5 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = writable_teams(scope)
-        self.fields["caseworker"].queryset = caseworkers(scope)
+        placement_choices(self, scope)
         self.initial.setdefault("start", timezone.localdate())

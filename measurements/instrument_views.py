@@ -29,6 +29,13 @@ def versions_for(request: HttpRequest) -> Any:
     )
 
 
+def own_versions(request: HttpRequest) -> Any:
+    """Versions of the user's own municipality: the only ones it may change."""
+    return InstrumentVersion.objects.filter(
+        municipality_id=scope_for(request.user).municipality_id
+    )
+
+
 @role_required(is_municipal_admin)
 def version_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
@@ -131,9 +138,7 @@ def version_copy(request: HttpRequest, pk: int) -> HttpResponse:
 def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_scoped_or_404(
         request,
-        versions_for(request).filter(
-            municipality_id=scope_for(request.user).municipality_id
-        ),
+        own_versions(request),
         pk,
     )
     try:
@@ -155,9 +160,7 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
 def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_scoped_or_404(
         request,
-        versions_for(request).filter(
-            municipality_id=scope_for(request.user).municipality_id
-        ),
+        own_versions(request),
         pk,
     )
     respondent = request.POST.get("respondent", "")
