@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -345,10 +346,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "bip.audit.tasks.audit_maintain",
         "schedule": timedelta(hours=24),
     },
+    # nightly: score every round without a current score of the active model, then
+    # the intervention associations (one job per municipality)
+    "measurements-scores-sweep": {
+        "task": "measurements.tasks.scores_sweep",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 BIP_JOB_STALE_AFTER = env.int("BIP_JOB_STALE_AFTER", default=300)  # seconds
 BIP_JOB_MAX_ATTEMPTS = env.int("BIP_JOB_MAX_ATTEMPTS", default=3)
 BIP_JOB_PENDING_GRACE = env.int("BIP_JOB_PENDING_GRACE", default=30)  # seconds
+
+# --- Scores (docs/model.md) ---
+# A round is progress or regression when the indicator part of the quarterly odds of
+# a job changes by at least this share since the previous round (0.10: 10%).
+BIP_PROGRESSION_THRESHOLD = env.float("BIP_PROGRESSION_THRESHOLD", default=0.10)
+# Rounds per chunk of a recompute job (whole spells; one transaction each).
+BIP_SCORES_CHUNK_ROUNDS = env.int("BIP_SCORES_CHUNK_ROUNDS", default=250)
 
 # --- Audit ---
 # Installation-wide: retention drops whole monthly partitions.

@@ -52,10 +52,13 @@ def caseload(
     sort: str = "due",
     overdue_only: bool = False,
     team_id: int | None = None,
+    model_version_id: int | None = None,
 ) -> QuerySet[Citizen]:
     """The caseload with last round, next due date and overdue, computed in SQL from
-    `today` (never stored), so sorting, filtering and paging run in the database."""
-    from measurements.models import Round
+    `today` (never stored), so sorting, filtering and paging run in the database; with
+    `model_version_id`, the latest job probability and progression class of the open
+    spell under that model; for a spell that ended in a job or education, its date."""
+    from measurements.models import Round, Score
 
     scope = scope_for(viewer)
     qs = citizen_list(viewer=viewer)
@@ -88,6 +91,24 @@ def caseload(
             default=DaysSinceEpoch("last_round") + F("interval"),
             output_field=IntegerField(),
         ),
+    )
+    if model_version_id is not None:
+        latest = Score.objects.filter(
+            round__enrolment__citizen=OuterRef("pk"),
+            round__enrolment__end__isnull=True,
+            model_version_id=model_version_id,
+            superseded_at__isnull=True,
+        ).order_by("-round__round_date", "-round_id")
+        qs = qs.annotate(
+            p12=Subquery(latest.values("p12")[:1]),
+            klass=Subquery(latest.values("klass")[:1]),
+        )
+    exits = Enrolment.objects.filter(
+        citizen=OuterRef("pk"), end__isnull=False, end_reason__in=["job", "education"]
+    ).order_by("-end")
+    qs = qs.annotate(
+        exit_date=Subquery(exits.values("end")[:1]),
+        exit_reason=Subquery(exits.values("end_reason")[:1]),
     )
     if overdue_only:
         qs = qs.filter(due_days__lt=days_since_epoch(today))

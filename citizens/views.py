@@ -46,12 +46,16 @@ def caseload(request: HttpRequest) -> HttpResponse:
     sort = sort if sort in SORT_LABELS else "due"
     overdue_only = request.GET.get("overdue") == "1"
     today = timezone.localdate()
+    from measurements.scoring.services import active_model
+
+    model = active_model(municipality_id=scope.municipality_id)
     qs = caseload_query(
         viewer=request.user,
         today=today,
         mine=which == "mine",
         sort=sort,
         overdue_only=overdue_only,
+        model_version_id=model.pk,
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     today_days = days_since_epoch(today)
@@ -81,6 +85,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "which": which,
             "views": VIEWS,
             "heading": VIEWS[which],
+            "model": model,
             "sort": sort,
             "sorts": SORT_LABELS,
             "overdue_only": overdue_only,
@@ -238,6 +243,8 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     from measurements.charts import citizen_chart_data
+    from measurements.scoring.display import citizen_scores, worklist
+    from measurements.scoring.services import active_model
     from measurements.selectors import caseworker_changes, citizen_rounds
 
     citizen = get_scoped_or_404(
@@ -278,6 +285,15 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     lo, hi = axis_range([e.start for e in enrolments], timezone.localdate())
     round_dates = [r.round.round_date for r in rounds if r.round.round_date]
     timeline = build_timeline(episodes=episodes, round_dates=round_dates, lo=lo, hi=hi)
+    model = active_model(municipality_id=citizen.municipality_id)
+    scores = citizen_scores(
+        citizen=citizen, rounds=rounds, enrolments=enrolments, model=model
+    )
+    work = worklist(citizen=citizen, model=model, latest_round=scores["latest_round"])
+    chart = citizen_chart_data(rounds, lo=lo, hi=hi)
+    chart["probability"] = [
+        {"x": p["x"], "y": round(p["p12"], 2)} for p in scores["series"]
+    ]
     return render(
         request,
         "citizens/detail.html",
@@ -289,7 +305,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rounds": rounds,
             "open_round": open_round,
             "changes": changes,
-            "chart": citizen_chart_data(rounds, lo=lo, hi=hi),
+            "chart": chart,
+            "scores": scores,
+            "worklist": work,
             "episodes": episodes,
             "outcomes": citizen.outcomes.order_by("-date"),
             "timeline": timeline if (episodes or round_dates) else None,

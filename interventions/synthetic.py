@@ -29,22 +29,28 @@ PROVIDERS = (
 )
 
 
+def draw_mix(rng: random.Random) -> str:
+    x = rng.random()
+    for name, share in MIX_SHARES:
+        if x < share:
+            return name
+        x -= share
+    return "none"
+
+
 def episodes_for_rounds(
-    rng: random.Random, rounds: Iterable[Any]
+    rng: random.Random, rounds: Iterable[Any], mixes: Iterable[str] | None = None
 ) -> list[InterventionEpisode]:
-    """Unsaved episodes in the window before each round (rounds need enrolment)."""
+    """Unsaved episodes in the window before each round (rounds need enrolment);
+    `mixes` gives each round's mix where the caller drew it (else drawn here)."""
     by_group: dict[str, list[InterventionType]] = {}
     for t in InterventionType.objects.filter(municipality__isnull=True):
         by_group.setdefault(t.group, []).append(t)
     others = [g for g in by_group if g != "job_directed"]
     episodes = []
+    given = iter(mixes) if mixes is not None else None
     for r in rounds:
-        x, mix = rng.random(), "none"
-        for name, share in MIX_SHARES:
-            if x < share:
-                mix = name
-                break
-            x -= share
+        mix = next(given) if given is not None else draw_mix(rng)
         # each round's window gets its own episodes, ending before the next window
         start = max(r.round_date - timedelta(days=80), r.enrolment.start)
         end = r.round_date - timedelta(days=25)

@@ -17,8 +17,17 @@ class MeasurementsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from bip.jobs import registry
+        from measurements.scoring import associations, recompute
         from measurements.scoring import services as scoring
 
         registry.register(
             "models.fit", scoring.model_fit_job, _("Fit a job-probability model")
+        )
+        registry.register(
+            recompute.KIND, recompute.scores_recompute_job, _("Compute scores")
+        )
+        registry.register(
+            associations.KIND,
+            associations.associations_job,
+            _("Compute intervention associations"),
         )

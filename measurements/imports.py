@@ -265,4 +265,15 @@ class RoundFormat(ImportFormat):
                 )
             ids.append(enrolment.citizen_id)
         Answer.objects.bulk_create(answers, batch_size=2000)
+        if grouped:
+            from measurements.scoring.recompute import scores_request
+
+            # the imported spells' rounds are scored after the import commits; a
+            # large import: the whole municipality (only changed rounds are written)
+            scores_request(
+                municipality_id=ctx.municipality_id,
+                trigger="import",
+                enrolment_ids=list(enrolments) if len(enrolments) <= 1000 else None,
+                by=ctx.user,
+            )
         return {"rounds": rounds_created, "answers": len(answers), "citizen_ids": ids}

@@ -25,9 +25,9 @@ def _municipality(request: HttpRequest) -> int:
 @role_required(is_municipal_admin)
 def model_list(request: HttpRequest) -> HttpResponse:
     m = _municipality(request)
-    jobs = Job.objects.filter(municipality_id=m, kind="models.fit").order_by(
-        "-created_at"
-    )[:5]
+    jobs = Job.objects.filter(
+        municipality_id=m, kind__in=["models.fit", "scores.recompute"]
+    ).order_by("-created_at")[:5]
     return render(
         request,
         "measurements/models.html",
@@ -125,6 +125,14 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 municipality_id=_municipality(request)
             ).pk
             == version.pk,
+            "recompute": Job.objects.filter(
+                municipality_id=_municipality(request),
+                kind="scores.recompute",
+                params__trigger="activation",
+                params__model_version_id=version.pk,
+            )
+            .order_by("-created_at")
+            .first(),
         },
     )
 
@@ -138,5 +146,11 @@ def model_activate(request: HttpRequest, pk: int) -> HttpResponse:
     services.model_activate(
         version=version, by=request.user, municipality_id=_municipality(request)
     )
-    messages.success(request, _("The model is active. New scores use it."))
+    messages.success(
+        request,
+        _(
+            "The model is active. Every round is being scored with it; the scores of "
+            "the previous model are kept."
+        ),
+    )
     return redirect("models:detail", pk=version.pk)

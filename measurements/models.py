@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bip.models import TimeStampedModel
 from measurements.indicators import CHOICES as INDICATOR_CHOICES
@@ -300,6 +301,9 @@ class ModelVersion(TimeStampedModel):
         default=dict
     )  # held-out validation, and the reference's on the same rows
     absent_features = models.JSONField(default=list)
+    # {"names": [...], "matrix": [[...]]}: the clustered covariance of the estimates,
+    # for intervals of derived quantities (what to work on)
+    covariance = models.JSONField(default=dict)
     reference_group = models.CharField(max_length=40, blank=True)
     split_seed = models.PositiveIntegerField(null=True, blank=True)
     holdout_fraction = models.FloatField(null=True, blank=True)
@@ -336,3 +340,135 @@ class ModelVersion(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class ProgressionClass(models.TextChoices):
+    PROGRESS = "progress", pgettext_lazy("progression class", "Progress")
+    STANDSTILL = "standstill", pgettext_lazy("progression class", "Standstill")
+    REGRESSION = "regression", pgettext_lazy("progression class", "Regression")
+
+
+class Score(models.Model):
+    """A round's job-probability score under one model version (DESIGN section 1).
+
+    `inputs_hash` names the revision of everything the score was computed from (the
+    round's answers and placement, the previous round's and the baseline's answers,
+    the class threshold), so a correction gives a new row and the old one is kept,
+    superseded. Scores of an earlier model version stay after an activation."""
+
+    municipality = models.ForeignKey("accounts.Municipality", on_delete=models.PROTECT)
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="scores")
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="scores"
+    )
+    lp = models.FloatField()  # linear predictor of the quarterly hazard (log-odds)
+    hazard_q = models.FloatField()  # probability of job or education within 3 months
+    p12 = models.FloatField()  # ... within 12 months (an upper bound, docs/model.md)
+    indicator_lp = models.FloatField()  # the part of lp a person can act on
+    delta_indicator_lp = models.FloatField(null=True, blank=True)  # since previous
+    klass = models.CharField(
+        max_length=12, choices=ProgressionClass.choices, blank=True
+    )  # blank: the baseline round, or nothing comparable with the previous round
+    contributions = models.JSONField(default=dict)
+    inputs_hash = models.CharField(max_length=64)
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    computed_at = models.DateTimeField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("score")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "model_version", "inputs_hash"],
+                name="score_round_version_inputs_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "model_version"],
+                condition=Q(superseded_at__isnull=True),
+                name="score_one_current",
+            ),
+        ]
+        indexes = [
+            # dashboards and the caseload read current scores of one version
+            models.Index(
+                fields=["municipality", "model_version"],
+                name="score_current_idx",
+                condition=Q(superseded_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"score {self.pk} of {self.round_id} (v{self.model_version_id})"
+
+
+class IndicatorScore(models.Model):
+    """Model-independent: one respondent's score on one indicator in a round (the mean
+    of the answered questions) and its change since the previous round and since the
+    baseline (the first round of the spell). A change across instrument versions whose
+    questions for the indicator differ is flagged."""
+
+    municipality = models.ForeignKey("accounts.Municipality", on_delete=models.PROTECT)
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="indicator_scores"
+    )
+    respondent = models.CharField(max_length=12, choices=Respondent.choices)
+    indicator = models.CharField(max_length=40, choices=INDICATOR_CHOICES)
+    value = models.FloatField(null=True, blank=True)  # None: no question answered
+    n_answered = models.PositiveSmallIntegerField(default=0)
+    delta_previous = models.FloatField(null=True, blank=True)
+    delta_baseline = models.FloatField(null=True, blank=True)
+    changed_previous = models.BooleanField(default=False)  # questions changed
+    changed_baseline = models.BooleanField(default=False)
+    inputs_hash = models.CharField(max_length=64)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("indicator score")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "respondent", "indicator"],
+                name="indicatorscore_unique",
+            )
+        ]
+        indexes = [
+            # indicator averages over time (dashboards)
+            models.Index(
+                fields=["municipality", "indicator"], name="indicatorscore_muni_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} {self.respondent} {self.indicator}={self.value}"
+
+
+class AssociationSnapshot(models.Model):
+    """Progression in the next round by intervention mix and type, and per indicator
+    and intervention type, for one municipality or one unit (job centre), computed by a
+    job from the stored scores. Associations, not effects."""
+
+    municipality = models.ForeignKey("accounts.Municipality", on_delete=models.PROTECT)
+    unit = models.ForeignKey(
+        "accounts.Unit", on_delete=models.PROTECT, null=True, blank=True
+    )  # None: the whole municipality
+    model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("association snapshot")
+        indexes = [
+            models.Index(
+                fields=["municipality", "unit", "computed_at"],
+                name="assoc_latest_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"associations {self.municipality_id}/{self.unit_id} {self.computed_at}"

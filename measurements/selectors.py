@@ -29,6 +29,7 @@ class RoundView:
     scores: dict[str, dict[str, float | None]]  # respondent -> indicator -> mean
     caseworker_changed: bool = False
     mix: Any = None  # the intervention mix (interventions.mix.Mix), set by the page
+    score: Any = None  # the current Score under the active model, set by the page
     states: dict[str, str] = field(default_factory=dict)
 
 

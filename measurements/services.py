@@ -30,6 +30,7 @@ from measurements.models import (
     Response,
     Round,
 )
+from measurements.scoring.recompute import scores_request_for_round
 
 LINK_DAYS = 14
 # A posted answer: a value 1-5, or a missing reason.
@@ -263,6 +264,7 @@ def round_save(
     rnd.save()
     citizen_id = rnd.enrolment.citizen_id
     record(actor=by, action="round.save", obj=rnd, citizen_ids=[citizen_id], write=True)
+    scores_request_for_round(rnd=rnd, trigger="round", by=by)
     return SaveResult(rnd, changed, submitted)
 
 
@@ -329,6 +331,7 @@ def round_correct(
             criterion_masked=reason[:200],
             write=True,
         )
+        scores_request_for_round(rnd=rnd, trigger="correction", by=by)
     return changed
 
 
@@ -449,6 +452,7 @@ def link_save(
             rnd.both_in_on = timezone.localdate()
         rnd.lock_version += 1
         rnd.save(update_fields=["both_in_on", "lock_version", "updated_at"])
+        scores_request_for_round(rnd=rnd, trigger="link")
     record(
         actor=None,
         action="link.submit" if final else "link.draft",

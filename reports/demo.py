@@ -15,7 +15,7 @@ from bip.accounts.models import Membership, Municipality, Role, Team, Unit, User
 from citizens import cpr
 from citizens.models import Assignment, Citizen, Enrolment, TargetGroup
 from interventions.models import InterventionEpisode, Outcome
-from interventions.synthetic import episodes_for_rounds
+from interventions.synthetic import draw_mix, episodes_for_rounds
 from measurements.models import Answer, Respondent, Response, Round
 from measurements.services import instrument_current
 
@@ -153,6 +153,10 @@ def _citizens(
     return len(rows)
 
 
+# How a quarter's interventions move the demo's latent readiness (BIP: quarters without
+# an intervention go with regression; job-directed ones with progress, most when in
+# parallel with another group). Synthetic: it lets the associations page show it.
+MIX_DRIFT = {"none": -0.10, "other_only": 0.02, "job_only": 0.08, "job_parallel": 0.12}
 TRAJECTORIES = (
     ("progress", 0.43, 0.09),
     ("standstill", 0.35, 0.0),
@@ -241,7 +245,7 @@ def _enrol_and_measure(
     for a in assignments:
         history.setdefault(a.enrolment_id, []).append(a)
 
-    rounds, round_meta = [], []
+    rounds, round_meta, mixes = [], [], []
     for c, e in plans:
         level = rng.gauss(2.5, 0.5)
         slope = _trajectory(rng)
@@ -252,7 +256,12 @@ def _enrol_and_measure(
         )
         day = e.start + timedelta(days=rng.randrange(0, 20))
         k = 0
+        drift = 0.0
         while day <= stop:
+            mix = draw_mix(rng)
+            if k > 0:  # the baseline round has no quarter of interventions before it
+                drift += MIX_DRIFT[mix]
+            mixes.append(mix)
             assignment = next(
                 a
                 for a in sorted(history[e.pk], key=lambda a: a.start, reverse=True)
@@ -272,7 +281,7 @@ def _enrol_and_measure(
                     created_by_id=assignment.caseworker_id,
                 )
             )
-            round_meta.append((level + slope * k, offsets, rng.random() < 0.2))
+            round_meta.append((level + slope * k + drift, offsets, rng.random() < 0.2))
             k += 1
             day += timedelta(days=rng.randrange(80, 105))
     Round.objects.bulk_create(rounds, batch_size=500)
@@ -325,16 +334,17 @@ def _enrol_and_measure(
                 Answer(response=resp, question=q, value=min(5, max(1, value)))
             )
     Answer.objects.bulk_create(answers, batch_size=2000)
-    _interventions_and_outcomes(rng, rounds, round_meta, today)
+    _interventions_and_outcomes(rng, rounds, round_meta, mixes, today)
 
 
 def _interventions_and_outcomes(
     rng: random.Random,
     rounds: list[Round],
     meta: list[tuple[float, Any, bool]],
+    mixes: list[str],
     today: date,
 ) -> None:
-    episodes = episodes_for_rounds(rng, rounds)
+    episodes = episodes_for_rounds(rng, rounds, mixes)
     outcomes, last = [], {}
     for r, (latent, _offsets, _missing) in zip(rounds, meta, strict=True):
         last[r.enrolment_id] = (r, latent)
@@ -521,3 +531,38 @@ def _synthetic_team(
     return len(
         write_cohort(cohort, team=team, caseworkers=workers, by=workers[0], seed=seed)
     )
+
+
+def score_demo() -> int:
+    """Score every complete round of the demo and compute the associations, here and
+    now (the same jobs a worker runs), so the demo opens with scores. Returns the
+    number of rounds scored; nothing to do if every round has a current score."""
+    from django.db.models import Exists, OuterRef
+
+    from bip.jobs.models import Job
+    from bip.jobs.services import job_run
+    from measurements.models import Round, Score
+    from measurements.scoring import associations
+    from measurements.scoring.recompute import scores_request
+
+    current = Score.objects.filter(round=OuterRef("pk"), superseded_at__isnull=True)
+    unscored = (
+        Round.objects.filter(state=Round.State.COMPLETE)
+        .filter(~Exists(current))
+        .values_list("municipality_id", flat=True)
+        .distinct()
+    )
+    total = 0
+    for municipality_id in sorted(set(unscored)):
+        with transaction.atomic():
+            job = scores_request(municipality_id=municipality_id, trigger="demo")
+        job_run(job_id=job.pk)
+        job.refresh_from_db()
+        total += job.progress
+        for pending in Job.objects.filter(
+            kind=associations.KIND,
+            municipality_id=municipality_id,
+            state=Job.State.PENDING,
+        ):
+            job_run(job_id=pending.pk)
+    return total

@@ -8,4 +8,10 @@ app_name = "reports"
 urlpatterns = [
     path("team/", views.team, name="team"),
     path("statistics/", views.overview, name="overview"),
+    path("associations/", views.associations, name="associations"),
+    path(
+        "associations/compute/",
+        views.associations_compute,
+        name="associations_compute",
+    ),
 ]

@@ -1,12 +1,24 @@
 from __future__ import annotations
 
-from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+from typing import Any
 
-from bip.accounts.access import is_team_leader, role_required, sees_statistics
-from bip.accounts.models import Membership, Role, Team
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bip.accounts.access import (
+    get_scoped_or_404,
+    is_municipal_admin,
+    is_team_leader,
+    role_required,
+    sees_statistics,
+)
+from bip.accounts.models import Membership, Role, Team, Unit
 from bip.accounts.scoping import scope_for
 from bip.audit.models import Purpose
 from bip.audit.services import record
@@ -78,3 +90,85 @@ def overview(request: HttpRequest) -> HttpResponse:
             "total": suppress_total(total),
         },
     )
+
+
+def _association_units(scope: Any) -> QuerySet[Unit]:
+    """Units whose associations the viewer may see: a team leader's own job centre(s);
+    the whole municipality's for admins and analysts."""
+    units = Unit.objects.filter(municipality_id=scope.municipality_id)
+    if scope.is_municipal_admin or scope.is_analyst:
+        return units
+    return units.filter(pk__in=sorted(scope.led_unit_ids))
+
+
+def sees_associations(scope: Any) -> bool:
+    return scope.is_team_leader or scope.is_municipal_admin or scope.is_analyst
+
+
+@role_required(sees_associations)
+def associations(request: HttpRequest) -> HttpResponse:
+    """Progression in the next round by intervention mix and type (associations, not
+    effects), for the municipality or one unit, small cells suppressed."""
+    from measurements.scoring.associations import latest_snapshot
+    from reports.associations import association_tables
+
+    scope = scope_for(request.user)
+    units = list(_association_units(scope).order_by("name"))
+    whole = scope.is_municipal_admin or scope.is_analyst
+    unit = None
+    if request.GET.get("unit"):
+        unit = get_scoped_or_404(
+            request, _association_units(scope), request.GET["unit"]
+        )
+    elif not whole:
+        unit = units[0] if units else None
+    snapshot = (
+        latest_snapshot(
+            municipality_id=scope.municipality_id, unit_id=unit.pk if unit else None
+        )
+        if unit is not None or whole
+        else None
+    )
+    record(
+        actor=request.user,
+        action="statistics.associations",
+        purpose=Purpose.STATISTICS,
+        object_type="unit" if unit else "municipality",
+        object_id=unit.pk if unit else scope.municipality_id,
+    )
+    from bip.jobs.models import Job
+
+    job = (
+        Job.objects.filter(
+            municipality_id=scope.municipality_id,
+            kind="scores.associations",
+            state__in=[Job.State.PENDING, Job.State.RUNNING],
+        ).first()
+        if scope.is_municipal_admin
+        else None
+    )
+    return render(
+        request,
+        "reports/associations.html",
+        {
+            "units": units,
+            "unit": unit,
+            "whole": whole,
+            "snapshot": snapshot,
+            "tables": association_tables(snapshot.data) if snapshot else None,
+            "can_compute": scope.is_municipal_admin,
+            "job": job,
+        },
+    )
+
+
+@role_required(is_municipal_admin)
+@require_POST
+def associations_compute(request: HttpRequest) -> HttpResponse:
+    from measurements.scoring.associations import associations_request
+
+    scope = scope_for(request.user)
+    with transaction.atomic():
+        associations_request(municipality_id=scope.municipality_id, by=request.user)
+    messages.success(request, _("The associations are being computed."))
+    return redirect("reports:associations")

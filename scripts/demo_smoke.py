@@ -24,9 +24,14 @@ if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 PAGES = {
     "sagsbehandler1": ["/", "/citizens/", "/citizens/?view=team"],
-    "teamleder1": ["/", "/reports/team/", "/citizens/?view=team"],
-    "admin": ["/", "/municipality/", "/audit/", "/reports/statistics/"],
-    "analytiker": ["/", "/reports/statistics/"],
+    "teamleder1": [
+        "/",
+        "/reports/team/",
+        "/citizens/?view=team",
+        "/reports/associations/",
+    ],
+    "admin": ["/", "/municipality/", "/audit/", "/reports/statistics/", "/models/"],
+    "analytiker": ["/", "/reports/statistics/", "/reports/associations/"],
     "systemadmin": ["/", "/system/", "/django-admin/"],
     "fjordby-admin": ["/", "/municipality/"],
 }
@@ -50,6 +55,45 @@ isolated = "Bækkelund" not in body and "Fjordby" in body
 print(f"  {'ok ' if isolated else 'FAIL'} fjordby-admin sees only Fjordby")
 if not isolated:
     failures.append(("fjordby-admin", "/municipality/", "sees another municipality"))
+# Every complete round has a current score of the active model (scored at load).
+from django.db.models import Exists, OuterRef  # noqa: E402
+
+from measurements.models import Round, Score  # noqa: E402
+from measurements.scoring.services import active_model  # noqa: E402
+
+unscored = 0
+for municipality_id in set(Round.objects.values_list("municipality_id", flat=True)):
+    current = Score.objects.filter(
+        round=OuterRef("pk"),
+        superseded_at__isnull=True,
+        model_version=active_model(municipality_id=municipality_id),
+    )
+    unscored += (
+        Round.objects.filter(municipality_id=municipality_id, state="complete")
+        .filter(~Exists(current))
+        .count()
+    )
+print(
+    f"  {'ok ' if unscored == 0 else 'FAIL'} complete rounds without a score: {unscored}"
+)
+if unscored:
+    failures.append(("demo", "scores", unscored))
+# A citizen page with scores renders its probability and what to work on.
+client = Client()
+client.force_login(User.objects.get(username="sagsbehandler1"))
+scored = Score.objects.filter(
+    round__caseworker__username="sagsbehandler1", round__enrolment__end__isnull=True
+).first()
+if scored is not None:
+    page = client.get(
+        f"/citizens/{scored.round.enrolment.citizen_id}/"
+    ).content.decode()
+    shown = "data-probability" in page and "worklist-heading" in page
+    print(
+        f"  {'ok ' if shown else 'FAIL'} citizen page shows the probability and what to work on"
+    )
+    if not shown:
+        failures.append(("sagsbehandler1", "citizen page", "no scores shown"))
 client = Client()
 response = client.get("/healthz")
 print(

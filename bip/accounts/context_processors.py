@@ -31,6 +31,11 @@ def nav_items(scope: Any) -> list[dict[str, str]]:
             "reports:overview",
             _("Statistics"),
         ),
+        (
+            scope.is_team_leader or scope.is_analyst or scope.is_municipal_admin,
+            "reports:associations",
+            _("Progression and interventions"),
+        ),
         (scope.is_system_admin, "accounts:system", _("System")),
     ]
     return [

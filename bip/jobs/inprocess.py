@@ -1,11 +1,12 @@
 """The embedded demo's job runner: a thread in the web process claims jobs from the
-same table, and a timer runs the periodic tasks (DESIGN section 4)."""
+same table, and runs the beat schedule (CELERY_BEAT_SCHEDULE) itself, each entry at its
+own interval, so nothing needs a broker (DESIGN section 4)."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -16,21 +17,44 @@ logger = logging.getLogger(__name__)
 _started = threading.Event()
 POLL_SECONDS = 1.0
 PERIODIC_SECONDS = 60.0
+_last_run: dict[str, datetime] = {}
+
+
+def run_beat_schedule(now: datetime | None = None) -> list[str]:
+    """Run the beat entries that are due (every entry on the first pass), in this
+    thread, by task name: the core knows no domain app. Returns the names run."""
+    from celery.schedules import maybe_schedule
+
+    from bip.celery import app
+
+    now = now or timezone.now()
+    ran = []
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        last = _last_run.get(name)
+        if last is not None:
+            due, _next = maybe_schedule(entry["schedule"], app=app).is_due(last)
+            if not due:
+                continue
+        _last_run[name] = now
+        try:
+            app.tasks[entry["task"]]()
+        except Exception:
+            logger.exception("in-process beat entry %s", name)
+        ran.append(name)
+    return ran
 
 
 def run_once(*, periodic: bool) -> int:
-    """One pass of the runner: the periodic tasks if due, then up to five jobs that are
-    pending, or running with a stale heartbeat (the web process restarted mid-job);
-    claim() decides which it may take. Returns how many jobs it tried."""
-    from bip.audit.services import audit_maintain
+    """One pass of the runner: the beat entries that are due, then up to five jobs that
+    are pending, or running with a stale heartbeat (the web process restarted
+    mid-job); claim() decides which it may take. Returns how many jobs it tried."""
     from bip.jobs import services
     from bip.jobs.models import Job
 
     if periodic:
         services.heartbeat("worker", detail="in-process")
+        run_beat_schedule()
         services.heartbeat("beat", detail="in-process")
-        services.jobs_sweep()
-        audit_maintain()
     stale = timezone.now() - timedelta(seconds=settings.BIP_JOB_STALE_AFTER)
     waiting = Job.objects.filter(
         Q(state=Job.State.PENDING) | Q(state=Job.State.RUNNING, heartbeat_at__lt=stale)

@@ -40,6 +40,8 @@ class FitResult:
     n_rows: int
     n_events: int
     metrics: dict[str, Any] = field(default_factory=dict)
+    # the (clustered) covariance of the estimates: {"names": [...], "matrix": [[...]]}
+    covariance: dict[str, Any] = field(default_factory=dict)
 
 
 def fitting_rows(panel: pd.DataFrame) -> pd.DataFrame:
@@ -146,6 +148,7 @@ def fit_local(train: pd.DataFrame, *, extra: tuple[str, ...] = ()) -> FitResult:
         reference_group=reference,
         n_rows=len(train),
         n_events=n_events,
+        covariance=_covariance(clustered),
     )
 
 
@@ -185,7 +188,13 @@ def recalibrate(train: pd.DataFrame, reference: Coefficients) -> FitResult:
         reference_group="",
         n_rows=len(train),
         n_events=int(y.sum()),
+        covariance=_covariance(fit),
     )
+
+
+def _covariance(fit: Any) -> dict[str, Any]:
+    cov = fit.cov_params()
+    return {"names": list(cov.columns), "matrix": cov.to_numpy().tolist()}
 
 
 # --- Validation ---

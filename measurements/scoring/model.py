@@ -56,12 +56,12 @@ def hazard(lp: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-lp))
 
 
-def probability_12m(panel: pd.DataFrame, c: Coefficients) -> np.ndarray:
-    """1 - prod_{k=0..3} (1 - h(x, t + k)): indicators held at their latest values,
-    time in programme advanced a quarter each step, no case-worker change in future
-    quarters. Competing exits are ignored, so this is an upper bound."""
-    survive = np.ones(len(panel))
+def future_quarters(panel: pd.DataFrame) -> list[tuple[pd.DataFrame, pd.Series]]:
+    """The four quarters of the 12-month horizon: indicators held at their latest
+    values, time in programme advanced a quarter each step, no case-worker change in
+    future quarters. Each: the rows and their time band."""
     months = panel["months_in_programme"].to_numpy(dtype=float)
+    out = []
     for k in range(4):
         shifted = panel.copy()
         if k > 0:
@@ -69,6 +69,15 @@ def probability_12m(panel: pd.DataFrame, c: Coefficients) -> np.ndarray:
         bands = pd.Series(
             [F.band_index(m + 3 * k, F.TIME_BANDS) for m in months], index=panel.index
         )
+        out.append((shifted, bands))
+    return out
+
+
+def probability_12m(panel: pd.DataFrame, c: Coefficients) -> np.ndarray:
+    """1 - prod_{k=0..3} (1 - h(x, t + k)) over future_quarters(). Competing exits
+    are ignored, so this is an upper bound."""
+    survive = np.ones(len(panel))
+    for shifted, bands in future_quarters(panel):
         survive *= 1.0 - hazard(linear_predictor(shifted, c, time_band=bands))
     return 1.0 - survive
 

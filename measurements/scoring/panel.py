@@ -16,7 +16,6 @@ of queries and vectorised with pandas: one row per complete round in a spell.
 
 from __future__ import annotations
 
-import itertools
 from datetime import date, timedelta
 
 import numpy as np
@@ -31,52 +30,28 @@ def _frame(qs, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(qs.values_list(*columns)), columns=columns)
 
 
-def build_panel(*, municipality_id: int, today: date | None = None) -> pd.DataFrame:
-    from bip.accounts.models import Municipality
-    from citizens.models import Assignment
-    from interventions.models import Outcome
-    from measurements.models import Answer, Response, Round
+ROUND_COLUMNS = {
+    "id": "round_id",
+    "enrolment_id": "enrolment_id",
+    "round_date": "round_date",
+    "instrument_version_id": "instrument_version_id",
+    "enrolment__citizen_id": "citizen_id",
+    "enrolment__start": "spell_start",
+    "enrolment__end": "spell_end",
+    "enrolment__target_group__code": "target_group",
+    "enrolment__citizen__birth_date": "birth_date",
+}
 
-    today = today or date.today()  # noqa: DTZ011 - dates only
-    known_until = (
-        Municipality.objects.get(pk=municipality_id).outcomes_known_until or today
-    )
-    rounds = _frame(
-        Round.objects.filter(
-            municipality_id=municipality_id, state=Round.State.COMPLETE
-        ),
-        [
-            "id",
-            "enrolment_id",
-            "round_date",
-            "enrolment__citizen_id",
-            "enrolment__start",
-            "enrolment__end",
-            "enrolment__target_group__code",
-            "enrolment__citizen__birth_date",
-        ],
-    ).rename(
-        columns={
-            "id": "round_id",
-            "enrolment__citizen_id": "citizen_id",
-            "enrolment__start": "spell_start",
-            "enrolment__end": "spell_end",
-            "enrolment__target_group__code": "target_group",
-            "enrolment__citizen__birth_date": "birth_date",
-        }
-    )
-    if rounds.empty:
-        return pd.DataFrame(
-            columns=["round_id", *F.CIT, *F.CW, *F.FLAGS, "event", "censored"]
-        )
-    round_ids = rounds["round_id"].tolist()
-    answers = _frame(
-        Answer.objects.filter(
-            response__round__municipality_id=municipality_id,
-            response__round__state="complete",
-            superseded_at__isnull=True,
-            question__indicator__gt="",
-        ),
+
+def read_rounds(qs) -> pd.DataFrame:
+    """The round columns the features need, from a queryset of complete rounds."""
+    return _frame(qs, list(ROUND_COLUMNS)).rename(columns=ROUND_COLUMNS)
+
+
+def read_answers(qs) -> pd.DataFrame:
+    """Current answers to indicator questions: round, respondent, indicator, value."""
+    return _frame(
+        qs.filter(superseded_at__isnull=True, question__indicator__gt=""),
         ["response__round_id", "response__respondent", "question__indicator", "value"],
     ).rename(
         columns={
@@ -85,24 +60,81 @@ def build_panel(*, municipality_id: int, today: date | None = None) -> pd.DataFr
             "question__indicator": "indicator",
         }
     )
-    submitted = _frame(
+
+
+def read_submitted(round_ids: list[int]) -> pd.DataFrame:
+    from measurements.models import Response
+
+    return _frame(
         Response.objects.filter(round_id__in=round_ids, state=Response.State.SUBMITTED),
         ["round_id", "respondent"],
     )
-    assignments = _frame(
-        Assignment.objects.filter(municipality_id=municipality_id),
-        ["enrolment_id", "caseworker_id", "start"],
-    )
-    outcomes = _frame(
-        Outcome.objects.filter(municipality_id=municipality_id, kind__in=EVENT_KINDS),
-        ["citizen_id", "date"],
-    )
 
+
+def read_assignments(qs) -> pd.DataFrame:
+    return _frame(qs, ["enrolment_id", "caseworker_id", "start"])
+
+
+def features(
+    rounds: pd.DataFrame,
+    answers: pd.DataFrame,
+    submitted: pd.DataFrame,
+    assignments: pd.DataFrame,
+) -> pd.DataFrame:
+    """One row per round, ordered by spell, date and id, with the model's features
+    (indicator scores centred at 3, imputation and flags, change of case worker,
+    time-in-programme and age bands). No events: scoring needs none."""
     panel = rounds.sort_values(["enrolment_id", "round_date", "round_id"]).reset_index(
         drop=True
     )
     panel = panel.join(_scores(answers, submitted, panel["round_id"]), on="round_id")
     panel["cw_change"] = _caseworker_changes(panel, assignments)
+    months = (
+        pd.to_datetime(panel["round_date"]) - pd.to_datetime(panel["spell_start"])
+    ).dt.days / 30.4375
+    panel["months_in_programme"] = months
+    panel["time_band"] = [F.band_index(m, F.TIME_BANDS) for m in months]
+    age = (
+        pd.to_datetime(panel["round_date"]) - pd.to_datetime(panel["birth_date"])
+    ).dt.days / 365.25
+    panel["age_band"] = [F.band_index(a, F.AGE_BANDS) for a in age]
+    return panel
+
+
+def build_panel(*, municipality_id: int, today: date | None = None) -> pd.DataFrame:
+    from bip.accounts.models import Municipality
+    from citizens.models import Assignment
+    from interventions.models import Outcome
+    from measurements.models import Answer, Round
+
+    today = today or date.today()  # noqa: DTZ011 - dates only
+    known_until = (
+        Municipality.objects.get(pk=municipality_id).outcomes_known_until or today
+    )
+    rounds = read_rounds(
+        Round.objects.filter(
+            municipality_id=municipality_id, state=Round.State.COMPLETE
+        )
+    )
+    if rounds.empty:
+        return pd.DataFrame(
+            columns=["round_id", *F.CIT, *F.CW, *F.FLAGS, "event", "censored"]
+        )
+    answers = read_answers(
+        Answer.objects.filter(
+            response__round__municipality_id=municipality_id,
+            response__round__state="complete",
+        )
+    )
+    submitted = read_submitted(rounds["round_id"].tolist())
+    assignments = read_assignments(
+        Assignment.objects.filter(municipality_id=municipality_id)
+    )
+    outcomes = _frame(
+        Outcome.objects.filter(municipality_id=municipality_id, kind__in=EVENT_KINDS),
+        ["citizen_id", "date"],
+    )
+    panel = features(rounds, answers, submitted, assignments)
 
     # the first event of each spell
     ev = outcomes.merge(
@@ -135,16 +167,6 @@ def build_panel(*, municipality_id: int, today: date | None = None) -> pd.DataFr
     panel["censored"] = (
         (panel["window_end"] > known_until) | ended_without_event
     ).astype(int)
-
-    months = (
-        pd.to_datetime(panel["round_date"]) - pd.to_datetime(panel["spell_start"])
-    ).dt.days / 30.4375
-    panel["months_in_programme"] = months
-    panel["time_band"] = [F.band_index(m, F.TIME_BANDS) for m in months]
-    age = (
-        pd.to_datetime(panel["round_date"]) - pd.to_datetime(panel["birth_date"])
-    ).dt.days / 365.25
-    panel["age_band"] = [F.band_index(a, F.AGE_BANDS) for a in age]
     return panel.drop(columns=["birth_date"]).reset_index(drop=True)
 
 
@@ -152,7 +174,8 @@ def _scores(
     answers: pd.DataFrame, submitted: pd.DataFrame, round_ids: pd.Series
 ) -> pd.DataFrame:
     """Centred indicator scores per round with imputation and flags."""
-    out = pd.DataFrame(index=pd.Index(round_ids.unique(), name="round_id"))
+    index = pd.Index(round_ids.unique(), name="round_id")
+    columns: dict[str, np.ndarray] = {}
     done = (
         set(map(tuple, submitted[["round_id", "respondent"]].to_numpy()))
         if not submitted.empty
@@ -169,25 +192,26 @@ def _scores(
             if respondent in means.index.get_level_values(1)
             else pd.DataFrame()
         )
-        table = table.reindex(index=out.index, columns=list(codes))
-        row_mean = table.mean(
-            axis=1
-        )  # over the respondent's answered items of the round
-        missing = table.isna()
-        # each missing item takes the respondent's own mean of the round, else 3
-        filled = table.T.fillna(row_mean).T.fillna(3.0)
-        part_in = pd.Series(
-            [(r, respondent) in done for r in out.index], index=out.index
+        values = table.reindex(index=index, columns=list(codes)).to_numpy(dtype=float)
+        missing = np.isnan(values)
+        # each missing item takes the respondent's own mean over the answered items
+        # of the round, else 3
+        answered_n = (~missing).sum(axis=1)
+        total = np.where(missing, 0.0, values).sum(axis=1)
+        row_mean = np.divide(
+            total, answered_n, out=np.full(len(index), 3.0), where=answered_n > 0
         )
+        filled = np.where(missing, row_mean[:, None], values)
+        part_in = np.array([(r, respondent) in done for r in index], dtype=bool)
         if respondent == "citizen":
-            out["cit_part_missing"] = (~part_in).astype(int)
-            filled.loc[~part_in] = 3.0  # a missing citizen part: the citizen items at 3
-            missing.loc[~part_in] = False
-        for code in codes:
-            out[f"{prefix}_{code}"] = filled[code] - 3.0
-        out[f"miss_{prefix}"] = missing.any(axis=1).astype(int)
-        out[f"miss_{prefix}_n"] = missing.sum(axis=1).astype(int)
-    return out
+            columns["cit_part_missing"] = (~part_in).astype(int)
+            filled[~part_in] = 3.0  # a missing citizen part: the citizen items at 3
+            missing[~part_in] = False
+        for j, code in enumerate(codes):
+            columns[f"{prefix}_{code}"] = filled[:, j] - 3.0
+        columns[f"miss_{prefix}"] = missing.any(axis=1).astype(int)
+        columns[f"miss_{prefix}_n"] = missing.sum(axis=1).astype(int)
+    return pd.DataFrame(columns, index=index)
 
 
 def _caseworker_changes(panel: pd.DataFrame, assignments: pd.DataFrame) -> np.ndarray:
@@ -196,13 +220,14 @@ def _caseworker_changes(panel: pd.DataFrame, assignments: pd.DataFrame) -> np.nd
     if assignments.empty:
         return changes
     starts: dict[int, list[date]] = {}
-    for enrolment_id, group in assignments.sort_values("start").groupby("enrolment_id"):
-        rows = group.to_dict("records")
-        starts[enrolment_id] = [
-            b["start"]
-            for a, b in itertools.pairwise(rows)
-            if b["caseworker_id"] != a["caseworker_id"]
-        ]
+    ordered = assignments.sort_values(["enrolment_id", "start"], kind="stable")
+    last: tuple[int, int] | None = None
+    for enrolment_id, caseworker_id, start in ordered[
+        ["enrolment_id", "caseworker_id", "start"]
+    ].itertuples(index=False):
+        if last is not None and last[0] == enrolment_id and last[1] != caseworker_id:
+            starts.setdefault(enrolment_id, []).append(start)
+        last = (enrolment_id, caseworker_id)
     previous: dict[int, date] = {}
     for i, (enrolment_id, day) in enumerate(
         zip(panel["enrolment_id"], panel["round_date"], strict=True)

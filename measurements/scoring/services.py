@@ -128,6 +128,7 @@ def _fit(claim: Any) -> None:
         },
         metrics=_plain(metrics),
         absent_features=result.absent,
+        covariance=_plain(result.covariance),
         reference_group=result.reference_group,
         split_seed=seed,
         holdout_fraction=HOLDOUT,
@@ -167,6 +168,15 @@ def model_activate(
         version.active = True
         version.save(update_fields=["active", "updated_at"])
     # activating the shipped reference: the municipality simply has no active own model
+    from measurements.scoring.recompute import scores_request
+
+    # an explicit, logged recompute of every round; old scores stay, under their version
+    scores_request(
+        municipality_id=municipality_id,
+        trigger="activation",
+        model_version_id=version.pk,
+        by=by,
+    )
     record(
         actor=by,
         action="model.activate",

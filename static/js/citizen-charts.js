@@ -44,6 +44,22 @@
     });
   });
 
+  document.querySelectorAll("canvas[data-probability]").forEach((canvas) => {
+    new Chart(canvas, {
+      type: "line",
+      data: {
+        datasets: [{ label: me.dataset.probabilityLabel, data: data.probability, borderColor: blue,
+          backgroundColor: blue, pointStyle: "rectRot", pointRadius: 4 }],
+      },
+      options: {
+        animation: false,
+        parsing: false,
+        scales: { x: xScale, y: { min: 0, suggestedMax: 30, ticks: { callback: (v) => `${v} %` } } },
+        plugins: { tooltip: { callbacks: { title: (items) => fmt(items[0].parsed.x) } } },
+      },
+    });
+  });
+
   document.querySelectorAll("canvas[data-radar]").forEach((canvas) => {
     const who = canvas.dataset.radar;
     const styles = [{ borderDash: [6, 4], color: "#6c757d" }, { borderDash: [], color: who === "citizen" ? orange : blue }];

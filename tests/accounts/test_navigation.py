@@ -22,7 +22,11 @@ def test_a_team_leader_with_a_caseload_gets_both(client, team_leader, world):
         valid_from=date(2020, 1, 1),
     )
     client.force_login(team_leader)
-    assert nav_labels(client) == ["Mine borgere", "Mine teams"]
+    assert nav_labels(client) == [
+        "Mine borgere",
+        "Mine teams",
+        "Progression og indsatser",
+    ]
 
 
 def test_a_case_worker_sees_only_case_work(client, caseworker):

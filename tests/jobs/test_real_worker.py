@@ -3,22 +3,15 @@ progress endpoint reports it (DESIGN sections 4 and 7)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import threading
-import time
 from http import HTTPStatus
 
 import pytest
-import redis
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from bip.celery import app as celery_app
 from bip.jobs import services
 from bip.jobs.models import Job
+from tests.jobs.workers import Worker, flush_broker, wait_until
 
 pytestmark = [
     pytest.mark.worker,
@@ -26,62 +19,14 @@ pytestmark = [
 ]
 
 
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        threading.Event().wait(0.2)  # polling with a deadline, not a fixed wait
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def worker(tmp_path):
-    broker = settings.CELERY_BROKER_URL  # the test settings' own Redis database
-    redis.Redis.from_url(broker).flushdb()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bip.settings_test",
-        "BIP_TEST_EAGER": "0",
-        "BIP_TEST_DB_NAME": connection.settings_dict["NAME"],
-        "BIP_TEST_MEDIA_ROOT": str(tmp_path / "media"),
-        "REDIS_URL": broker,
-        "CELERY_BROKER_URL": broker,
-    }
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "bip",
-            "worker",
-            "--pool",
-            "solo",
-            "-l",
-            "info",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    flush_broker()
+    w = Worker(tmp_path)
     celery_app.conf.task_always_eager = False
-    yield proc
+    yield w.proc
     celery_app.conf.task_always_eager = True
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
-    log.close()
-    print((tmp_path / "worker.log").read_text()[-3000:])
+    w.stop()
 
 
 def test_real_worker_runs_probe_job(worker, client, system_admin, settings):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from measurements.models import Respondent
+from measurements.models import Answer, InstrumentVersion, Respondent, Response, Round
 from measurements.services import questions
 
 
@@ -21,3 +21,142 @@ def full_round_post(rnd, action="submit_both", **extra):
         **answers_for(rnd, Respondent.CITIZEN, "2"),
         **extra,
     }
+
+
+def make_round(citizen, day, cw=3, cit=3, missing=(), citizen_part=True, version=None):
+    """A complete round written directly; `cw`/`cit` a value or a function of the
+    indicator; `missing` holds (respondent, indicator) pairs left unanswered."""
+    version = version or InstrumentVersion.objects.get(municipality__isnull=True)
+    enrolment = (
+        citizen.enrolments.get(end__isnull=True)
+        if citizen.enrolments.filter(end__isnull=True)
+        else citizen.enrolments.latest("start")
+    )
+    rnd = Round.objects.create(
+        enrolment=enrolment,
+        municipality=citizen.municipality,
+        instrument_version=version,
+        state="complete",
+        round_date=day,
+        created_by=citizen.caseworker,
+    )
+    for respondent, value in ((Respondent.CASEWORKER, cw), (Respondent.CITIZEN, cit)):
+        state = "submitted" if (respondent == "caseworker" or citizen_part) else "draft"
+        response = Response.objects.create(
+            round=rnd, respondent=respondent, state=state
+        )
+        if state != "submitted":
+            continue
+        for q in version.questions.filter(respondent=respondent):
+            v = value(q.indicator) if callable(value) else value
+            if (respondent, q.indicator) in missing:
+                Answer.objects.create(
+                    response=response,
+                    question=q,
+                    value=None,
+                    missing_reason="dont_know",
+                )
+            else:
+                Answer.objects.create(response=response, question=q, value=v)
+    return rnd
+
+
+def run_scores(municipality, **kwargs):
+    """Request a recompute job for the municipality and run it here, as a worker
+    would; returns the finished job."""
+    from django.db import transaction
+
+    from bip.jobs.services import job_run
+    from measurements.scoring.recompute import scores_request
+
+    with transaction.atomic():
+        job = scores_request(
+            municipality_id=municipality.pk,
+            trigger=kwargs.pop("trigger", "test"),
+            **kwargs,
+        )
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.state == "done", job.error
+    return job
+
+
+def bulk_spells(team, caseworker, *, spells, per_spell=5, seed=7):
+    """`spells` citizens, each enrolled once with `per_spell` complete rounds, both
+    parts answered with random values; written in bulk (fixed seed). Returns the
+    rounds."""
+    import random
+    from datetime import date, timedelta
+
+    from citizens import cpr
+    from citizens.models import Assignment, Citizen, Enrolment, TargetGroup
+
+    rng = random.Random(seed)
+    version = InstrumentVersion.objects.get(municipality__isnull=True)
+    questions = list(version.questions.all())
+    group = TargetGroup.objects.get(code="kontant_aktivitetsparat")
+    citizens = []
+    for i in range(spells):
+        c = Citizen(
+            municipality_id=team.municipality_id, team=team, caseworker=caseworker
+        )
+        born = date(1970 + i % 30, 1 + i % 12, 1 + i % 28)
+        seventh = "4" if born.year >= 2000 else str(i % 4)
+        c.set_cpr(cpr.parse(f"{born:%d%m%y}{seventh}{i % 1000:03d}"))
+        c.set_name(f"Testborger {i}")
+        citizens.append(c)
+    Citizen.objects.bulk_create(citizens)
+    enrolments = [
+        Enrolment(
+            citizen=c,
+            municipality_id=team.municipality_id,
+            unit_id=team.unit_id,
+            team=team,
+            target_group=group,
+            start=date(2023, 1, 2),
+        )
+        for c in citizens
+    ]
+    Enrolment.objects.bulk_create(enrolments)
+    Assignment.objects.bulk_create(
+        Assignment(
+            enrolment=e,
+            municipality_id=team.municipality_id,
+            caseworker=caseworker,
+            team=team,
+            start=e.start,
+        )
+        for e in enrolments
+    )
+    rounds = [
+        Round(
+            enrolment=e,
+            municipality_id=team.municipality_id,
+            instrument_version=version,
+            state="complete",
+            round_date=date(2023, 1, 10) + timedelta(days=91 * k),
+            team=team,
+            caseworker=caseworker,
+            target_group=group,
+            created_by=caseworker,
+        )
+        for e in enrolments
+        for k in range(per_spell)
+    ]
+    Round.objects.bulk_create(rounds, batch_size=2000)
+    responses = [
+        Response(round=r, respondent=who, state="submitted")
+        for r in rounds
+        for who in ("caseworker", "citizen")
+    ]
+    Response.objects.bulk_create(responses, batch_size=2000)
+    Answer.objects.bulk_create(
+        (
+            Answer(response=resp, question=q, value=rng.randint(1, 5))
+            for resp in responses
+            for q in questions
+            if q.respondent == resp.respondent
+        ),
+        batch_size=5000,
+    )
+    return rounds

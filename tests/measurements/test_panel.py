@@ -12,7 +12,6 @@ import pytest
 
 from citizens.services import assignment_change
 from interventions.services import outcome_record
-from measurements.models import Answer, InstrumentVersion, Respondent, Response, Round
 from measurements.scoring import features as F
 from measurements.scoring.model import (
     Coefficients,
@@ -23,45 +22,10 @@ from measurements.scoring.model import (
 from measurements.scoring.panel import build_panel
 from measurements.scoring.reference import reference_coefficients
 from tests.factories import CitizenFactory
+from tests.measurements.helpers import make_round
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2025, 6, 1)
-
-
-def make_round(citizen, day, cw=3, cit=3, missing=(), citizen_part=True):
-    version = InstrumentVersion.objects.get(municipality__isnull=True)
-    enrolment = (
-        citizen.enrolments.get(end__isnull=True)
-        if citizen.enrolments.filter(end__isnull=True)
-        else citizen.enrolments.latest("start")
-    )
-    rnd = Round.objects.create(
-        enrolment=enrolment,
-        municipality=citizen.municipality,
-        instrument_version=version,
-        state="complete",
-        round_date=day,
-        created_by=citizen.caseworker,
-    )
-    for respondent, value in ((Respondent.CASEWORKER, cw), (Respondent.CITIZEN, cit)):
-        state = "submitted" if (respondent == "caseworker" or citizen_part) else "draft"
-        response = Response.objects.create(
-            round=rnd, respondent=respondent, state=state
-        )
-        if state != "submitted":
-            continue
-        for q in version.questions.filter(respondent=respondent):
-            v = value(q.indicator) if callable(value) else value
-            if (respondent, q.indicator) in missing:
-                Answer.objects.create(
-                    response=response,
-                    question=q,
-                    value=None,
-                    missing_reason="dont_know",
-                )
-            else:
-                Answer.objects.create(response=response, question=q, value=v)
-    return rnd
 
 
 @pytest.fixture

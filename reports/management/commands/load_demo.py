@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from reports.demo import DEMO_PASSWORD, load_demo
+from reports.demo import DEMO_PASSWORD, load_demo, score_demo
 
 
 class Command(BaseCommand):
@@ -31,6 +31,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo data loaded: {result.citizens} citizens.")
         else:
             self.stdout.write("Demo data was already loaded.")
+        scored = score_demo()
+        if scored:
+            self.stdout.write(f"Scores computed for {scored} rounds.")
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         seen = set()
         for login in result.logins:

@@ -1,0 +1,533 @@
+"""Stored scores (DESIGN sections 1, 4 and 5): the durable recompute job, its triggers
+and the nightly sweep.
+
+One job kind does all the work: it walks the complete rounds in its scope (one spell,
+a few spells, or a whole municipality) in chunks of whole spells, reads each chunk in a
+fixed handful of queries, computes the scores with numpy/pandas, and writes only the
+rounds whose inputs changed (or that have no score of the model version yet), with the
+checkpoint, in one transaction. So a saved round, a correction, an activated model and
+the nightly sweep all go through the same code, and a rerun or a resumed job writes
+nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from bip.db import copy_rows, stream, xact_lock
+from bip.jobs import services as jobs
+from measurements.scoring import features as F
+from measurements.scoring.model import (
+    Coefficients,
+    hazard,
+    linear_predictor,
+    probability_12m,
+)
+from measurements.scoring.panel import (
+    features,
+    read_answers,
+    read_assignments,
+    read_rounds,
+    read_submitted,
+)
+from measurements.scoring.progression import (
+    classify,
+    indicator_part,
+    indicator_table,
+    movement,
+    question_signatures,
+)
+from measurements.scoring.services import active_model, coefficients_from_json
+
+KIND = "scores.recompute"
+LOCK_NAMESPACE = 7101  # pg_advisory_xact_lock(namespace, municipality id)
+# Triggers after which the municipality's associations are computed again.
+FULL_TRIGGERS = ("activation", "sweep", "import", "demo")
+HASHED_FEATURES = (*F.CIT, *F.CW, *F.FLAGS, "miss_cit_n", "miss_cw_n")
+
+
+def threshold() -> float:
+    """The progression class threshold on the log-odds scale (docs/model.md)."""
+    return math.log(1.0 + settings.BIP_PROGRESSION_THRESHOLD)
+
+
+# --- Triggers ---
+
+
+def scores_request(
+    *,
+    municipality_id: int,
+    trigger: str,
+    enrolment_ids: Iterable[int] | None = None,
+    model_version_id: int | None = None,
+    by: Any = None,
+) -> Any:
+    """A recompute job, created in the caller's transaction and sent after commit."""
+    params: dict[str, Any] = {"trigger": trigger}
+    if enrolment_ids is not None:
+        params["enrolment_ids"] = sorted(set(enrolment_ids))
+    if model_version_id is not None:
+        params["model_version_id"] = model_version_id
+    return jobs.enqueue(
+        kind=KIND, params=params, municipality_id=municipality_id, requested_by=by
+    )
+
+
+def scores_request_for_round(*, rnd: Any, trigger: str, by: Any = None) -> Any:
+    """After a save, correction or citizen submission: score the round's spell (its
+    later rounds' changes depend on it). Nothing while the case worker's part is
+    missing: scores stay hidden until then."""
+    if rnd.state != rnd.State.COMPLETE:
+        return None
+    return scores_request(
+        municipality_id=rnd.municipality_id,
+        trigger=trigger,
+        enrolment_ids=[rnd.enrolment_id],
+        by=by,
+    )
+
+
+def scores_sweep() -> list[Any]:
+    """Nightly (beat): per municipality with complete rounds, one job that scores every
+    round without a current score of the active model (inputs changed, or never
+    scored); none while the previous sweep of that municipality is unfinished."""
+    from bip.jobs.models import Job
+    from measurements.models import Round
+
+    created = []
+    municipality_ids = (
+        Round.objects.filter(state=Round.State.COMPLETE)
+        .values_list("municipality_id", flat=True)
+        .distinct()
+        .order_by("municipality_id")
+    )
+    for municipality_id in municipality_ids:
+        unfinished = Job.objects.filter(
+            kind=KIND,
+            municipality_id=municipality_id,
+            params__trigger="sweep",
+            state__in=[Job.State.PENDING, Job.State.RUNNING],
+        )
+        if unfinished.exists():
+            continue
+        with transaction.atomic():
+            created.append(
+                scores_request(municipality_id=municipality_id, trigger="sweep")
+            )
+    return created
+
+
+# --- The job ---
+
+
+@dataclass
+class Context:
+    """What every chunk of one job shares, read once when the job starts."""
+
+    municipality_id: int
+    model_version_id: int
+    coefficients: Coefficients
+    signatures: pd.DataFrame
+    threshold: float
+    job_id: int | None = None
+
+    @classmethod
+    def load(
+        cls, *, municipality_id: int, model_version_id: int, job_id: int | None = None
+    ) -> Context:
+        from measurements.models import InstrumentVersion, ModelVersion
+
+        model = ModelVersion.objects.get(pk=model_version_id)
+        versions = InstrumentVersion.objects.filter(
+            Q(municipality_id=municipality_id) | Q(municipality__isnull=True)
+        ).values_list("pk", flat=True)
+        return cls(
+            municipality_id=municipality_id,
+            model_version_id=model.pk,
+            coefficients=coefficients_from_json(model.coefficients),
+            signatures=question_signatures(versions),
+            threshold=threshold(),
+            job_id=job_id,
+        )
+
+
+def _scope(job: Any) -> QuerySet[Any]:
+    from measurements.models import Round
+
+    qs = Round.objects.filter(
+        municipality_id=job.municipality_id, state=Round.State.COMPLETE
+    )
+    if "enrolment_ids" in job.params:
+        qs = qs.filter(enrolment_id__in=job.params["enrolment_ids"])
+    return qs
+
+
+def chunks(spells: Iterable[tuple[int, int]], size: int) -> Iterator[list[int]]:
+    """Whole spells (enrolment id, number of rounds) grouped until a chunk holds at
+    least `size` rounds: a round's changes need its spell's earlier rounds."""
+    batch: list[int] = []
+    n = 0
+    for enrolment_id, count in spells:
+        batch.append(enrolment_id)
+        n += count
+        if n >= size:
+            yield batch
+            batch, n = [], 0
+    if batch:
+        yield batch
+
+
+def scores_recompute_job(claim: Any) -> None:
+    job = claim.job
+    checkpoint = dict(job.checkpoint or {})
+    if "model_version_id" not in checkpoint:
+        active = active_model(municipality_id=job.municipality_id)
+        wanted = job.params.get("model_version_id")
+        if wanted is not None and wanted != active.pk:
+            # another model was activated meanwhile: its own job scores the rounds
+            job.result = {"skipped": "model no longer active"}
+            return
+        checkpoint = {"model_version_id": active.pk, "after": 0}
+        with transaction.atomic():
+            claim.advance(checkpoint=checkpoint, total=_scope(job).count())
+    ctx = Context.load(
+        municipality_id=job.municipality_id,
+        model_version_id=checkpoint["model_version_id"],
+        job_id=job.pk,
+    )
+    spells = (
+        _scope(job)
+        .filter(enrolment_id__gt=checkpoint["after"])
+        .values_list("enrolment_id")
+        .annotate(n=Count("id"))
+        .order_by("enrolment_id")
+    )
+    for enrolment_ids in chunks(stream(spells), settings.BIP_SCORES_CHUNK_ROUNDS):
+        checkpoint = {**checkpoint, "after": enrolment_ids[-1]}
+        process_chunk(ctx, enrolment_ids, claim=claim, checkpoint=checkpoint)
+        _test_hold()
+        if claim.near_time_limit():
+            claim.requeue()  # resumes from the checkpoint in a fresh task
+            return
+    job.result = {
+        "model_version_id": ctx.model_version_id,
+        "rounds": job.progress,
+    }
+    if job.params.get("trigger") in FULL_TRIGGERS:
+        from measurements.scoring.associations import associations_request
+
+        with transaction.atomic():
+            associations_request(municipality_id=job.municipality_id)
+
+
+def _test_hold() -> None:
+    """Tests only (BIP_TEST_HOLD_LOCK): wait on an advisory lock the test holds, so a
+    worker can be killed provably between two chunks."""
+    key = getattr(settings, "BIP_TEST_HOLD_LOCK", 0)
+    if key:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def process_chunk(
+    ctx: Context,
+    enrolment_ids: list[int],
+    *,
+    claim: Any = None,
+    checkpoint: dict[str, Any] | None = None,
+) -> int:
+    """Read, score and write one chunk of spells, with the job's checkpoint, in one
+    transaction. The municipality's advisory lock serialises chunks of concurrent
+    jobs, so the last writer has also read last."""
+    with transaction.atomic():
+        xact_lock(LOCK_NAMESPACE, ctx.municipality_id)
+        computed = compute_chunk(ctx, enrolment_ids)
+        n = write_chunk(ctx, computed)
+        if claim is not None:
+            claim.advance(checkpoint=checkpoint, progress=n)
+    return n
+
+
+@dataclass
+class Computed:
+    panel: pd.DataFrame  # one row per round: features, scores, class, hash
+    table: pd.DataFrame  # one row per round, respondent and indicator
+    moved: pd.DataFrame  # per round and feature: its share of the change
+
+
+def compute_chunk(ctx: Context, enrolment_ids: list[int]) -> Computed:
+    from citizens.models import Assignment
+    from measurements.models import Answer, Round
+
+    rounds = read_rounds(
+        Round.objects.filter(
+            municipality_id=ctx.municipality_id,
+            enrolment_id__in=enrolment_ids,
+            state=Round.State.COMPLETE,
+        )
+    )
+    round_ids = rounds["round_id"].tolist()
+    answers = read_answers(Answer.objects.filter(response__round_id__in=round_ids))
+    submitted = read_submitted(round_ids)
+    assignments = read_assignments(
+        Assignment.objects.filter(enrolment_id__in=enrolment_ids)
+    )
+    return score_frames(ctx, rounds, answers, submitted, assignments)
+
+
+def score_frames(
+    ctx: Context,
+    rounds: pd.DataFrame,
+    answers: pd.DataFrame,
+    submitted: pd.DataFrame,
+    assignments: pd.DataFrame,
+) -> Computed:
+    """The scores of many rounds at once, from the frames the panel reader gives."""
+    if rounds.empty:
+        empty = pd.DataFrame(columns=["round_id"])
+        return Computed(empty, empty, empty)
+    c = ctx.coefficients
+    panel = features(rounds, answers, submitted, assignments)
+    table = indicator_table(rounds, answers, submitted, ctx.signatures)
+    panel["lp"] = linear_predictor(panel, c)
+    panel["hazard_q"] = hazard(panel["lp"].to_numpy())
+    panel["p12"] = probability_12m(panel, c)
+    panel["indicator_lp"] = indicator_part(panel, c.features)
+    delta, moved = movement(table, c.features)
+    panel["delta_indicator_lp"] = panel["round_id"].map(delta)
+    panel["klass"] = classify(panel["delta_indicator_lp"], ctx.threshold)
+    panel["inputs_hash"] = input_hashes(panel, table, ctx.threshold)
+    return Computed(panel, table, moved)
+
+
+def _float(value: Any) -> float | None:
+    """For storage: full precision, None for a missing value."""
+    if (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float) and math.isnan(value))
+    ):
+        return None
+    return float(value)
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else round(float(value), 6)
+    return str(value)
+
+
+TABLE_COLUMNS = (
+    "respondent",
+    "indicator",
+    "value",
+    "n_answered",
+    "delta_previous",
+    "delta_baseline",
+    "changed_previous",
+    "changed_baseline",
+)
+
+
+def _rows(frame: pd.DataFrame) -> list[list[Any]]:
+    """Rows as plain lists for hashing: floats rounded to 6 places, NaN as None,
+    numpy numbers as Python numbers (converted column by column, not cell by cell)."""
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if pd.api.types.is_float_dtype(column):
+            out[name] = column.round(6)
+        if pd.api.types.is_bool_dtype(column):
+            out[name] = column.astype(bool)
+    out = out.astype(object).where(out.notna(), None)
+    return out.to_numpy().tolist()
+
+
+def input_hashes(panel: pd.DataFrame, table: pd.DataFrame, thr: float) -> list[str]:
+    """A fingerprint of everything a round's scores are computed from: its features,
+    placement and bands, its indicator scores with their changes since the previous
+    round and the baseline, and the class threshold. Equal inputs, equal hash."""
+    per_round: dict[int, list[list[Any]]] = {}
+    for row in _rows(table[["round_id", *TABLE_COLUMNS]]):
+        per_round.setdefault(int(row[0]), []).append(row[1:])
+    columns = [
+        *HASHED_FEATURES,
+        "months_in_programme",
+        "time_band",
+        "age_band",
+        "target_group",
+    ]
+    out = []
+    for round_id, *values in _rows(panel[["round_id", *columns]]):
+        payload = [values, sorted(per_round.get(int(round_id), [])), round(thr, 9)]
+        text = json.dumps(payload, separators=(",", ":"), default=str)
+        out.append(hashlib.sha256(text.encode()).hexdigest())
+    return out
+
+
+def contributions(
+    panel: pd.DataFrame, moved: pd.DataFrame, c: Coefficients
+) -> list[dict[str, Any]]:
+    """Per round: each feature's part of the linear predictor, the baseline parts
+    (intercept, time, age, target group), and what moved it since the previous round."""
+    by_round: dict[int, dict[str, float]] = {}
+    for round_id, feature, value in moved.itertuples(index=False):
+        if value:
+            by_round.setdefault(int(round_id), {})[feature] = round(float(value), 6)
+    names = [n for n in (*F.CIT, *F.CW, *F.FLAGS) if c.features.get(n) and n in panel]
+    betas = np.array([c.features[n] for n in names])
+    parts = panel[names].to_numpy(dtype=float) * betas if names else None
+    out = []
+    for i, row in enumerate(
+        panel[["round_id", "time_band", "age_band", "target_group"]].itertuples(
+            index=False
+        )
+    ):
+        terms = (
+            {
+                n: round(float(v), 6)
+                for n, v in zip(names, parts[i], strict=True)
+                if v != 0
+            }
+            if parts is not None
+            else {}
+        )
+        out.append(
+            {
+                "terms": terms,
+                "intercept": round(c.intercept, 6),
+                "time_band": round(c.time_bands[int(row.time_band)], 6),
+                "age_band": round(c.age_bands[int(row.age_band)], 6),
+                "target_group": round(c.target_groups.get(row.target_group, 0.0), 6),
+                "moved": by_round.get(int(row.round_id), {}),
+            }
+        )
+    return out
+
+
+def write_chunk(ctx: Context, computed: Computed) -> int:
+    """Write the rounds whose inputs changed; returns how many rounds the chunk held."""
+    from measurements.models import IndicatorScore, Score
+
+    panel, table = computed.panel, computed.table
+    if panel.empty:
+        return 0
+    now = timezone.now()
+    ids = [int(i) for i in panel["round_id"]]
+    current = dict(
+        Score.objects.filter(
+            round_id__in=ids,
+            model_version_id=ctx.model_version_id,
+            superseded_at__isnull=True,
+        ).values_list("round_id", "inputs_hash")
+    )
+    have = dict(
+        IndicatorScore.objects.filter(round_id__in=ids)
+        .values_list("round_id", "inputs_hash")
+        .distinct()
+    )
+    hashes = dict(zip(ids, panel["inputs_hash"], strict=True))
+    stale = [i for i in ids if current.get(i) != hashes[i]]
+    stale_indicators = [i for i in ids if have.get(i) != hashes[i]]
+    if stale:
+        rows = panel[panel["round_id"].isin(stale)]
+        parts = contributions(rows, computed.moved, ctx.coefficients)
+        scores = [
+            Score(
+                municipality_id=ctx.municipality_id,
+                round_id=int(r.round_id),
+                model_version_id=ctx.model_version_id,
+                lp=float(r.lp),
+                hazard_q=float(r.hazard_q),
+                p12=float(r.p12),
+                indicator_lp=float(r.indicator_lp),
+                delta_indicator_lp=_float(r.delta_indicator_lp),
+                klass=r.klass,
+                contributions=part,
+                inputs_hash=r.inputs_hash,
+                job_id=ctx.job_id,
+                computed_at=now,
+            )
+            for r, part in zip(rows.itertuples(index=False), parts, strict=True)
+        ]
+        # the old current score is kept, superseded; a revision seen before (a
+        # correction undone) becomes current again instead of a duplicate
+        Score.objects.filter(
+            round_id__in=stale,
+            model_version_id=ctx.model_version_id,
+            superseded_at__isnull=True,
+        ).update(superseded_at=now)
+        Score.objects.bulk_create(
+            scores,
+            update_conflicts=True,
+            unique_fields=["round", "model_version", "inputs_hash"],
+            update_fields=[
+                "superseded_at",
+                "computed_at",
+                "job",
+                "lp",
+                "hazard_q",
+                "p12",
+                "indicator_lp",
+                "delta_indicator_lp",
+                "klass",
+                "contributions",
+            ],
+        )
+    if stale_indicators:
+        IndicatorScore.objects.filter(round_id__in=stale_indicators).delete()
+        rows = table[table["round_id"].isin(stale_indicators)]
+        copy_rows(
+            IndicatorScore,
+            [
+                "municipality_id",
+                "round_id",
+                "respondent",
+                "indicator",
+                "value",
+                "n_answered",
+                "delta_previous",
+                "delta_baseline",
+                "changed_previous",
+                "changed_baseline",
+                "inputs_hash",
+                "computed_at",
+            ],
+            [
+                (
+                    ctx.municipality_id,
+                    int(r.round_id),
+                    r.respondent,
+                    r.indicator,
+                    _float(r.value),
+                    int(r.n_answered),
+                    _float(r.delta_previous),
+                    _float(r.delta_baseline),
+                    bool(r.changed_previous),
+                    bool(r.changed_baseline),
+                    hashes[int(r.round_id)],
+                    now,
+                )
+                for r in rows.itertuples(index=False)
+            ],
+        )
+    return len(ids)

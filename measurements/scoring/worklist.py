@@ -1,0 +1,172 @@
+"""What to work on (DESIGN section 5, docs/model.md): for a citizen's latest round, the
+indicators a person can act on, ranked by the gain in the citizen's own 12-month
+probability from one step up on both respondents' ratings (capped at 5), each with
+the gain's 95% interval, and the intervention types that went with progress on that
+indicator in the municipality's own data.
+
+Never listed: the case worker's own belief, time in the programme, a change of case
+worker, background (age, target group); and no indicator whose coefficient for the
+step is not positive or whose interval includes 0 (the reference model has no
+intervals: there the coefficient must be positive).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from measurements.indicators import INDICATORS
+from measurements.scoring import features as F
+from measurements.scoring.model import (
+    Coefficients,
+    future_quarters,
+    hazard,
+    linear_predictor,
+    probability_12m,
+)
+
+ACTIONABLE = tuple(i.code for i in INDICATORS if i.code != "cw_job_belief")
+DRAWS = 4000
+SEED = 20261129  # fixed: the same page shows the same interval every time
+Z95 = 1.959964
+TOP_TYPES = 3
+
+
+@dataclass
+class Suggestion:
+    indicator: str
+    stepped: list[str]  # the features one step up: cw_<code>, and cit_<code> if rated
+    gain: float  # in the 12-month probability (0-1)
+    coefficient: float  # log-odds of one step on the stepped ratings
+    gain_low: float | None = None
+    gain_high: float | None = None
+    coefficient_low: float | None = None
+    coefficient_high: float | None = None
+    types: list[dict[str, Any]] = field(default_factory=list)
+    too_few: int = 0  # intervention types with too few observations
+
+
+class Uncertainty:
+    """Draws of the model's parameters and the design that maps rows onto them, for
+    intervals of derived quantities. None for the reference model."""
+
+    def __init__(self, model: Any, c: Coefficients) -> None:
+        self.model, self.c = model, c
+        names = list(model.covariance.get("names") or model.estimates)
+        estimates = model.estimates or {}
+        self.names = [n for n in names if n in estimates]
+        theta = np.array([estimates[n]["estimate"] for n in self.names], dtype=float)
+        cov = model.covariance.get("matrix")
+        if cov and model.covariance.get("names") == self.names:
+            sigma = np.array(cov, dtype=float)
+        else:  # a version fitted before covariances were stored: independent errors
+            sigma = np.diag([(estimates[n].get("se") or 0.0) ** 2 for n in self.names])
+        self.theta, self.sigma = theta, sigma
+        rng = np.random.default_rng(SEED)
+        self.draws = rng.multivariate_normal(theta, sigma, size=DRAWS, method="eigh")
+
+    @classmethod
+    def of(cls, model: Any, c: Coefficients) -> Uncertainty | None:
+        if model.kind == "reference" or not model.estimates:
+            return None
+        return cls(model, c)
+
+    def design(self, rows: pd.DataFrame, bands: pd.Series) -> np.ndarray:
+        rows = rows.assign(time_band=bands.to_numpy())
+        if self.model.kind == "recalibrated":
+            from measurements.scoring.reference import reference_coefficients
+
+            ref = linear_predictor(rows, reference_coefficients())
+            return np.column_stack([np.ones(len(rows)), ref])
+        from measurements.scoring.fitting import design
+
+        X = design(rows, groups=list(self.c.target_groups))
+        return X.reindex(columns=self.names, fill_value=0.0).to_numpy(dtype=float)
+
+
+def candidates(row: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, list[str]]]]:
+    """The latest round's row, then one row per actionable indicator with both
+    respondents' ratings one step up (capped at 5; the citizen's only if the citizen
+    rates the indicator and answered this round). Indicators at the top are left out."""
+    base = row.iloc[0]
+    rows, steps = [base], []
+    for code in ACTIONABLE:
+        names = [f"cw_{code}"]
+        if code in F.CITIZEN_INDICATORS and not int(base.get("cit_part_missing", 0)):
+            names.append(f"cit_{code}")
+        stepped = base.copy()
+        for n in names:
+            stepped[n] = min(float(base[n]) + 1.0, 2.0)  # centred: 5 is +2
+        moved = [n for n in names if stepped[n] != base[n]]
+        if moved:
+            rows.append(stepped)
+            steps.append((code, moved))
+    return pd.DataFrame(rows).reset_index(drop=True), steps
+
+
+def suggestions(
+    row: pd.DataFrame,
+    model: Any,
+    c: Coefficients,
+    associations: dict[str, Any] | None = None,
+) -> list[Suggestion]:
+    """Ranked suggestions for one round's feature row (a one-row panel frame)."""
+    frame, steps = candidates(row)
+    if not steps:
+        return []
+    p12 = probability_12m(frame, c)
+    lp = linear_predictor(frame, c)
+    uncertainty = Uncertainty.of(model, c)
+    if uncertainty is not None:
+        survive = np.ones((len(frame), DRAWS))
+        d0 = None
+        for k, (rows, bands) in enumerate(future_quarters(frame)):
+            X = uncertainty.design(rows, bands)
+            if k == 0:
+                d0 = X
+            survive *= 1.0 - hazard(X @ uncertainty.draws.T)
+        p_draws = 1.0 - survive
+    out = []
+    for i, (code, names) in enumerate(steps, start=1):
+        s = Suggestion(
+            indicator=code,
+            stepped=names,
+            gain=float(p12[i] - p12[0]),
+            coefficient=float(lp[i] - lp[0]),
+        )
+        if uncertainty is not None:
+            d = d0[i] - d0[0]
+            se = float(np.sqrt(max(d @ uncertainty.sigma @ d, 0.0)))
+            s.coefficient_low = s.coefficient - Z95 * se
+            s.coefficient_high = s.coefficient + Z95 * se
+            gains = p_draws[i] - p_draws[0]
+            s.gain_low, s.gain_high = (
+                float(np.percentile(gains, 2.5)),
+                float(np.percentile(gains, 97.5)),
+            )
+            if s.coefficient_low <= 0:
+                continue  # the interval includes 0: not a recommendation
+        if s.coefficient <= 0 or s.gain <= 0:
+            continue
+        s.types, s.too_few = _types(code, associations)
+        out.append(s)
+    return sorted(out, key=lambda s: -s.gain)
+
+
+def _types(
+    code: str, associations: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], int]:
+    """The intervention types whose pairs with them went with more progress on the
+    indicator than pairs without, ranked by the lower end of the 95% interval (only
+    those whose whole interval is above 0); and how many had too few observations."""
+    rows = (associations or {}).get("by_indicator", {}).get(code, [])
+    labels = (associations or {}).get("labels", {})
+    estimated = [r for r in rows if r.get("low") is not None]
+    too_few = sum(1 for r in rows if r.get("low") is None and r.get("n", 0) > 0)
+    good = sorted((r for r in estimated if r["low"] > 0), key=lambda r: -r["low"])
+    return [
+        {**r, "label": labels.get(r["code"], {})} for r in good[:TOP_TYPES]
+    ], too_few

@@ -1,0 +1,124 @@
+"""Scores where the case worker works: the caseload's probability and class, the
+citizen page's probability over time, what moved it, progression per indicator and
+what to work on; a spell that ended in a job reads "in job since"."""
+
+from __future__ import annotations
+
+from datetime import date
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from interventions.services import outcome_record
+from tests.factories import CitizenFactory
+from tests.measurements.helpers import make_round, run_scores
+
+pytestmark = pytest.mark.django_db
+
+
+def only(**changes):
+    return lambda indicator: changes.get(indicator, 3)
+
+
+@pytest.fixture
+def scored(world, caseworker):
+    person = CitizenFactory(
+        team=world.team,
+        caseworker=caseworker,
+        enrolment_start=date(2025, 1, 6),
+        name="Bent Ærø",
+    )
+    make_round(person, date(2025, 1, 10))
+    make_round(person, date(2025, 4, 10), cw=only(cw_job_belief=4))
+    run_scores(world.municipality)
+    return person
+
+
+def test_citizen_page_shows_probability_progression_and_what_to_work_on(
+    client, caseworker, scored
+):
+    client.force_login(caseworker)
+    r = client.get(f"/citizens/{scored.pk}/")
+    assert r.status_code == HTTPStatus.OK
+    body = r.content.decode()
+    assert "Jobsandsynlighed og progression" in body
+    scores = r.context["scores"]
+    assert [p["klass"] for p in scores["series"]] == ["", "progress"]
+    assert scores["latest"].klass == "progress"
+    assert scores["moved"][0]["steps"] == 1.0
+    assert "Sagsbehandlerens tro på, at borgeren får et job (sagsbehandler)" in body
+    assert "Referencemodel" in body  # the model's kind is named
+    assert "data-probability" in body
+    work = r.context["worklist"]
+    assert work
+    assert {w.indicator for w in work}.isdisjoint({"cw_job_belief"})
+    assert "Det kan I arbejde med" in body
+    assert "Kendskab til arbejdsmarkedet" in body
+
+
+def test_no_score_before_the_case_workers_part(client, caseworker, world):
+    person = CitizenFactory(team=world.team, caseworker=caseworker)
+    client.force_login(caseworker)
+    r = client.get(f"/citizens/{person.pk}/")
+    assert r.status_code == HTTPStatus.OK
+    assert r.context["scores"]["latest"] is None
+    assert r.context["worklist"] == []
+
+
+def test_in_job_since_and_old_scores_unchanged(client, caseworker, scored):
+    from measurements.models import Score
+
+    before = list(Score.objects.values_list("pk", "p12"))
+    outcome_record(citizen=scored, kind="job", day=date(2025, 6, 1), by=caseworker)
+    client.force_login(caseworker)
+    r = client.get(f"/citizens/{scored.pk}/")
+    body = r.content.decode()
+    assert "I job siden 01.06.2025" in body
+    assert r.context["worklist"] == []
+    assert list(Score.objects.values_list("pk", "p12")) == before
+    r = client.get("/citizens/?view=mine")
+    assert "I job siden 01.06.2025" in r.content.decode()
+
+
+def test_caseload_shows_probability_and_class(client, caseworker, scored):
+    client.force_login(caseworker)
+    r = client.get("/citizens/?view=mine")
+    assert r.status_code == HTTPStatus.OK
+    row = next(x for x in r.context["rows"] if x["citizen"].pk == scored.pk)
+    assert row["citizen"].klass == "progress"
+    assert 0.05 < row["citizen"].p12 < 0.2
+    body = r.content.decode()
+    assert "Fremgang" in body
+
+
+def page_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get(url)
+    assert r.status_code == HTTPStatus.OK
+    return len(ctx.captured_queries)
+
+
+def test_query_counts_do_not_grow_with_rounds_or_citizens(client, caseworker, world):
+    small = CitizenFactory(
+        team=world.team, caseworker=caseworker, enrolment_start=date(2023, 1, 2)
+    )
+    large = CitizenFactory(
+        team=world.team, caseworker=caseworker, enrolment_start=date(2023, 1, 2)
+    )
+    for k in range(2):
+        make_round(small, date(2023, 1, 10 + k))
+    for k in range(8):
+        make_round(large, date(2023, 1 + k, 10), cw=only(goal_directed=1 + k % 5))
+    run_scores(world.municipality)
+    client.force_login(caseworker)
+    assert page_queries(client, f"/citizens/{small.pk}/") == page_queries(
+        client, f"/citizens/{large.pk}/"
+    )
+    few = page_queries(client, "/citizens/?view=mine")
+    for _ in range(20):
+        person = CitizenFactory(team=world.team, caseworker=caseworker)
+        make_round(person, date(2025, 3, 1))
+    run_scores(world.municipality)
+    assert page_queries(client, "/citizens/?view=mine") == few
