@@ -19,14 +19,21 @@ def _odds(value: float | None) -> float | None:
     return None if value is None else 100.0 * (math.exp(value) - 1.0)
 
 
-def _estimate(row: dict[str, Any]) -> dict[str, Any] | None:
+def _estimate(
+    row: dict[str, Any], *, simultaneous: bool = False
+) -> dict[str, Any] | None:
+    """The estimate and its interval as a change of the odds; for intervention types
+    the simultaneous interval over all types compared (when the snapshot has it)."""
     if row.get("estimate") is None:
         return None
+    low, high = row["low"], row["high"]
+    if simultaneous and row.get("low_adj") is not None:
+        low, high = row["low_adj"], row["high_adj"]
     return {
         "estimate": _odds(row["estimate"]),
-        "low": _odds(row["low"]),
-        "high": _odds(row["high"]),
-        "clear": row["low"] > 0 or row["high"] < 0,
+        "low": _odds(low),
+        "high": _odds(high),
+        "clear": low > 0 or high < 0,
     }
 
 
@@ -56,12 +63,17 @@ def association_tables(data: dict[str, Any]) -> dict[str, Any]:
                 "group": label.get("group", ""),
                 "n": suppress_total(row["n"]),
                 "citizens": suppress_total(row["citizens"]),
-                "estimate": _estimate(row),
-                "sort": -(row["low"] if row.get("low") is not None else -1e9),
+                "estimate": _estimate(row, simultaneous=True),
+                "sort": -(
+                    row.get("low_adj", row["low"])
+                    if row.get("low") is not None
+                    else -1e9
+                ),
             }
         )
     types.sort(key=lambda t: (t["estimate"] is None, t["sort"], t["label"]))
     return {
+        "compared": sum(1 for t in types if t["estimate"] is not None),
         "pairs": suppress_total(data.get("n_pairs", 0)),
         "citizens": suppress_total(data.get("n_citizens", 0)),
         "mixes": mixes,

@@ -156,7 +156,7 @@ def _citizens(
 # How a quarter's interventions move the demo's latent readiness (BIP: quarters without
 # an intervention go with regression; job-directed ones with progress, most when in
 # parallel with another group). Synthetic: it lets the associations page show it.
-MIX_DRIFT = {"none": -0.10, "other_only": 0.02, "job_only": 0.08, "job_parallel": 0.12}
+MIX_DRIFT = {"none": -0.12, "other_only": 0.0, "job_only": 0.10, "job_parallel": 0.15}
 TRAJECTORIES = (
     ("progress", 0.43, 0.09),
     ("standstill", 0.35, 0.0),

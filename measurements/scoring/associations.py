@@ -189,6 +189,15 @@ def by_mix(pairs: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def simultaneous_z(m: int) -> float:
+    """The normal quantile for 95% intervals that hold for m comparisons at once
+    (Bonferroni): with 21 intervention types, about one 95% interval in 20 excludes 0
+    by chance alone."""
+    from scipy.stats import norm
+
+    return float(norm.ppf(1 - 0.025 / max(m, 1)))
+
+
 def by_type(
     y: np.ndarray,
     base: np.ndarray,
@@ -197,7 +206,10 @@ def by_type(
     codes: list[str],
 ) -> list[dict[str, Any]]:
     """Per intervention type: the adjusted difference in progression between pairs
-    with and without it (`base` holds the constant and the starting-level columns)."""
+    with and without it (`base` holds the constant and the starting-level columns),
+    with its 95% interval and the simultaneous 95% interval over every type compared
+    (`low_adj`, `high_adj`), which decides whether a type "clearly" went with
+    progress."""
     out = []
     for code in codes:
         exposed = np.array([code in t for t in types], dtype=bool)
@@ -212,6 +224,11 @@ def by_type(
             w[-1] = 1.0
             row.update(_estimate(y, X, citizens, w))
         out.append(row)
+    estimated = [r for r in out if "estimate" in r]
+    z = simultaneous_z(len(estimated))
+    for r in estimated:
+        half = (r["high"] - r["low"]) / 2 * z / Z95
+        r["low_adj"], r["high_adj"] = r["estimate"] - half, r["estimate"] + half
     return out
 
 

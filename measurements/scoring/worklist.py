@@ -160,13 +160,18 @@ def _types(
     code: str, associations: dict[str, Any] | None
 ) -> tuple[list[dict[str, Any]], int]:
     """The intervention types whose pairs with them went with more progress on the
-    indicator than pairs without, ranked by the lower end of the 95% interval (only
-    those whose whole interval is above 0); and how many had too few observations."""
+    indicator than pairs without, ranked by the lower end of the simultaneous 95%
+    interval over all types compared (only those whose whole interval is above 0:
+    with 21 types, ordinary intervals would let about one through by chance); and how
+    many had too few observations."""
     rows = (associations or {}).get("by_indicator", {}).get(code, [])
     labels = (associations or {}).get("labels", {})
     estimated = [r for r in rows if r.get("low") is not None]
     too_few = sum(1 for r in rows if r.get("low") is None and r.get("n", 0) > 0)
-    good = sorted((r for r in estimated if r["low"] > 0), key=lambda r: -r["low"])
+    good = sorted(
+        (r for r in estimated if r.get("low_adj", r["low"]) > 0),
+        key=lambda r: -r.get("low_adj", r["low"]),
+    )
     return [
         {**r, "label": labels.get(r["code"], {})} for r in good[:TOP_TYPES]
     ], too_few

@@ -68,7 +68,9 @@ def test_case_worker_sees_probability_trend_and_what_to_work_on(
     table = page.locator("#p12-table tbody tr")
     assert table.count() == 3
     assert "Fremgang" in table.nth(2).inner_text()
-    moved = page.get_by_role("heading", name="Det har flyttet den siden forrige måling")
+    moved = page.get_by_role(
+        "heading", name="Det har flyttet sandsynligheden siden forrige måling"
+    )
     assert moved.is_visible()
     work = page.locator("section[aria-labelledby=worklist-heading] ol > li")
     assert work.count() >= 1

@@ -82,6 +82,8 @@ def test_a_known_association_is_recovered_and_small_cells_get_no_estimate():
     by_type = {r["code"]: r for r in data["by_type"]}
     assert by_type["practice"]["low"] < 0.3 < by_type["practice"]["high"]
     assert by_type["practice"]["low"] > 0  # clearly positive
+    assert by_type["practice"]["low_adj"] > 0  # also among the types compared
+    assert by_type["practice"]["low_adj"] < by_type["practice"]["low"]
     assert by_type["course"]["low"] < 0 < by_type["course"]["high"]
     assert by_type["rare"]["n"] == MIN_PAIRS - 5
     assert "estimate" not in by_type["rare"]  # too few observations

@@ -146,6 +146,8 @@ def test_intervention_types_from_the_municipalitys_associations():
                     "estimate": 0.4,
                     "low": 0.1,
                     "high": 0.7,
+                    "low_adj": 0.03,
+                    "high_adj": 0.77,
                 },
                 {
                     "code": "mentor",
@@ -156,6 +158,17 @@ def test_intervention_types_from_the_municipalitys_associations():
                     "high": 0.5,
                 },
                 {"code": "addiction", "n": 3, "citizens": 2},
+                # clear on its own, not when 21 types are compared at once
+                {
+                    "code": "course",
+                    "n": 70,
+                    "citizens": 35,
+                    "estimate": 0.15,
+                    "low": 0.02,
+                    "high": 0.28,
+                    "low_adj": -0.05,
+                    "high_adj": 0.35,
+                },
                 {"code": "unused", "n": 0, "citizens": 0},
             ]
         },
