@@ -93,15 +93,28 @@ def caseload(
         ),
     )
     if model_version_id is not None:
-        latest = Score.objects.filter(
-            round__enrolment__citizen=OuterRef("pk"),
-            round__enrolment__end__isnull=True,
-            model_version_id=model_version_id,
-            superseded_at__isnull=True,
-        ).order_by("-round__round_date", "-round_id")
+        # the latest scored round of the open spell; under the active model where it
+        # has a score, else (a recompute still running) the newest of another version
+        latest = (
+            Score.objects.filter(
+                round__enrolment__citizen=OuterRef("pk"),
+                round__enrolment__end__isnull=True,
+                superseded_at__isnull=True,
+            )
+            .annotate(
+                active=Case(
+                    When(model_version_id=model_version_id, then=Value(1)),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("-round__round_date", "-round_id", "-active", "-computed_at")
+        )
         qs = qs.annotate(
             p12=Subquery(latest.values("p12")[:1]),
             klass=Subquery(latest.values("klass")[:1]),
+            scored_round=Subquery(latest.values("round__round_date")[:1]),
+            scored_version=Subquery(latest.values("model_version_id")[:1]),
         )
     exits = Enrolment.objects.filter(
         citizen=OuterRef("pk"), end__isnull=False, end_reason__in=["job", "education"]

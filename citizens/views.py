@@ -62,6 +62,10 @@ def caseload(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "citizen": c,
+            # a newer round than the score, or a score of another model: being
+            # computed
+            "pending": c.p12 is not None
+            and (c.scored_round != c.last_round or c.scored_version != model.pk),
             "due": from_days(c.due_days),
             "overdue": c.due_days is not None and c.due_days < today_days,
             "days_overdue": (today_days - c.due_days)

@@ -22,17 +22,36 @@ def _municipality(request: HttpRequest) -> int:
     return scope_for(request.user).municipality_id  # type: ignore[return-value]
 
 
+def _recompute_job(version: object, municipality_id: int) -> Job | None:
+    """The recompute of every round started when the version was last activated. The
+    shipped reference model is shared, so its job is found among the municipality's."""
+    if getattr(version, "municipality_id", None) is not None:
+        return version.recompute_job  # type: ignore[attr-defined]
+    return (
+        Job.objects.filter(
+            municipality_id=municipality_id,
+            kind="scores.recompute",
+            params__trigger="activation",
+            params__model_version_id=version.pk,  # type: ignore[attr-defined]
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
 @role_required(is_municipal_admin)
 def model_list(request: HttpRequest) -> HttpResponse:
     m = _municipality(request)
-    jobs = Job.objects.filter(
-        municipality_id=m, kind__in=["models.fit", "scores.recompute"]
-    ).order_by("-created_at")[:5]
+    jobs = Job.objects.filter(municipality_id=m, kind="models.fit").order_by(
+        "-created_at"
+    )[:5]
+    active = services.active_model(municipality_id=m)
     return render(
         request,
         "measurements/models.html",
         {
-            "active": services.active_model(municipality_id=m),
+            "active": active,
+            "recompute": _recompute_job(active, m),
             "versions": services.model_list(municipality_id=m).order_by("-created_at"),
             "jobs": jobs,
         },
@@ -77,7 +96,11 @@ def odds_ratios(version: object) -> list[dict[str, object]]:
 @role_required(is_municipal_admin)
 def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_scoped_or_404(
-        request, services.model_list(municipality_id=_municipality(request)), pk
+        request,
+        services.model_list(municipality_id=_municipality(request)).select_related(
+            "recompute_job"
+        ),
+        pk,
     )
     held = version.metrics.get("held_out", {})
     ref = version.metrics.get("held_out_reference", {})
@@ -125,14 +148,7 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 municipality_id=_municipality(request)
             ).pk
             == version.pk,
-            "recompute": Job.objects.filter(
-                municipality_id=_municipality(request),
-                kind="scores.recompute",
-                params__trigger="activation",
-                params__model_version_id=version.pk,
-            )
-            .order_by("-created_at")
-            .first(),
+            "recompute": _recompute_job(version, _municipality(request)),
         },
     )
 

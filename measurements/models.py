@@ -314,6 +314,10 @@ class ModelVersion(TimeStampedModel):
     job = models.ForeignKey(
         "jobs.Job", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # the recompute of every round started by the latest activation (progress bar)
+    recompute_job = models.ForeignKey(
+        "jobs.Job", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -390,14 +394,7 @@ class Score(models.Model):
                 name="score_one_current",
             ),
         ]
-        indexes = [
-            # dashboards and the caseload read current scores of one version
-            models.Index(
-                fields=["municipality", "model_version"],
-                name="score_current_idx",
-                condition=Q(superseded_at__isnull=True),
-            ),
-        ]
+        # Reads go through the round: the two unique indexes above lead with it.
 
     def __str__(self) -> str:
         return f"score {self.pk} of {self.round_id} (v{self.model_version_id})"

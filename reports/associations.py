@@ -5,12 +5,13 @@ percentage change of the odds of a job."""
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from typing import Any
 
 from django.utils.translation import get_language
 
 from interventions.mix import Mix
-from reports.suppression import suppress, suppress_total
+from reports.suppression import MASK, suppress, suppress_total
 
 CLASSES = ("progress", "standstill", "regression")
 
@@ -37,16 +38,48 @@ def _estimate(
     }
 
 
-def association_tables(data: dict[str, Any]) -> dict[str, Any]:
+def unit_masks(snapshots: list[dict[str, Any]]) -> list[set[tuple[str, str, str]]]:
+    """Per unit snapshot, the counts to hide so that none of 1 to 4 can be recovered
+    as the municipality's figure minus the other units' (the pairs of a municipality
+    are split between its units): where only one unit's cell is small, the next
+    smallest is hidden too."""
+    cells: dict[tuple[str, str, str], dict[int, int]] = defaultdict(dict)
+    for i, data in enumerate(snapshots):
+        for row in data.get("by_mix", []):
+            cells[("mix", row["mix"], "n")][i] = row["n"]
+            for k in CLASSES:
+                cells[("mix", row["mix"], k)][i] = row["classes"].get(k, 0)
+        for row in data.get("by_type", []):
+            cells[("type", row["code"], "n")][i] = row["n"]
+    masks: list[set[tuple[str, str, str]]] = [set() for _ in snapshots]
+    for key, values in cells.items():
+        for i, shown in suppress(values).items():
+            if shown == MASK:
+                masks[i].add(key)
+    return masks
+
+
+def association_tables(
+    data: dict[str, Any], masked: set[tuple[str, str, str]] | None = None
+) -> dict[str, Any]:
+    """The page's tables. Within a table, a row's counts and the counts of a column
+    that add up to a total shown are suppressed together (DESIGN section 2);
+    `masked` adds the cells hidden across units (unit_masks)."""
+    masked = masked or set()
     language = "en" if (get_language() or "da").startswith("en") else "da"
     labels = data.get("labels", {})
+    rows = data.get("by_mix", [])
+    pairs = suppress({row["mix"]: row["n"] for row in rows})
     mixes = []
-    for row in data.get("by_mix", []):
+    for row in rows:
         classes = suppress({k: row["classes"].get(k, 0) for k in CLASSES})
+        for k in CLASSES:
+            if ("mix", row["mix"], k) in masked:
+                classes[k] = MASK
         mixes.append(
             {
                 "label": Mix(row["mix"]).label,
-                "n": suppress_total(row["n"]),
+                "n": MASK if ("mix", row["mix"], "n") in masked else pairs[row["mix"]],
                 "citizens": suppress_total(row["citizens"]),
                 "classes": [classes[k] for k in CLASSES],
                 "estimate": _estimate(row),
@@ -61,7 +94,9 @@ def association_tables(data: dict[str, Any]) -> dict[str, Any]:
             {
                 "label": label.get(language) or row["code"],
                 "group": label.get("group", ""),
-                "n": suppress_total(row["n"]),
+                "n": MASK
+                if ("type", row["code"], "n") in masked
+                else suppress_total(row["n"]),
                 "citizens": suppress_total(row["citizens"]),
                 "estimate": _estimate(row, simultaneous=True),
                 "sort": -(

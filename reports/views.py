@@ -109,8 +109,9 @@ def sees_associations(scope: Any) -> bool:
 def associations(request: HttpRequest) -> HttpResponse:
     """Progression in the next round by intervention mix and type (associations, not
     effects), for the municipality or one unit, small cells suppressed."""
+    from measurements.models import AssociationSnapshot
     from measurements.scoring.associations import latest_snapshot
-    from reports.associations import association_tables
+    from reports.associations import association_tables, unit_masks
 
     scope = scope_for(request.user)
     units = list(_association_units(scope).order_by("name"))
@@ -129,6 +130,18 @@ def associations(request: HttpRequest) -> HttpResponse:
         if unit is not None or whole
         else None
     )
+    masked: set[Any] = set()
+    if snapshot is not None and unit is not None:
+        # every unit's counts: a small one must not follow from the others' and the
+        # municipality's
+        siblings = list(
+            AssociationSnapshot.objects.filter(
+                municipality_id=scope.municipality_id, unit__isnull=False
+            ).order_by("unit_id")
+        )
+        ids = [s.pk for s in siblings]
+        if snapshot.pk in ids:
+            masked = unit_masks([s.data for s in siblings])[ids.index(snapshot.pk)]
     record(
         actor=request.user,
         action="statistics.associations",
@@ -155,7 +168,7 @@ def associations(request: HttpRequest) -> HttpResponse:
             "unit": unit,
             "whole": whole,
             "snapshot": snapshot,
-            "tables": association_tables(snapshot.data) if snapshot else None,
+            "tables": association_tables(snapshot.data, masked) if snapshot else None,
             "can_compute": scope.is_municipal_admin,
             "job": job,
         },

@@ -1,24 +1,49 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks whose results go to docs/benchmarks.md (not timed tests).
+# ONLY=models or ONLY=scores runs one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS="${SEEDS:-100}"
 CITIZENS="${CITIZENS:-4000}"
-out=$(mktemp)
-{
-  echo "## Multi-seed study of the local fit"
-  echo
-  echo "Command: \`make bench\` (SEEDS=$SEEDS CITIZENS=$CITIZENS; \`scripts/bench_models.py\`), $(date -u +%Y-%m-%d)."
-  echo
-  PYTHONPATH="$PWD" .venv/bin/python scripts/bench_models.py --seeds "$SEEDS" --citizens "$CITIZENS"
-} > "$out"
-python3 - "$out" <<'PYEOF'
+ROUNDS="${ROUNDS:-100000}"
+ONLY="${ONLY:-}"
+export PYTHONPATH="$PWD"
+
+# section TITLE: the command's Markdown output replaces that section of the file
+section() {
+  local title="$1"
+  shift
+  local out
+  out=$(mktemp)
+  { echo "## $title"; echo; "$@"; } > "$out"
+  python3 - "$out" "$title" <<'PYEOF'
 import pathlib, re, sys
 section = pathlib.Path(sys.argv[1]).read_text()
+title = sys.argv[2]
 path = pathlib.Path("docs/benchmarks.md")
 text = path.read_text() if path.exists() else "# Benchmarks\n\nFigures produced by `make bench` on the machine named in each section.\n\n"
-pattern = re.compile(r"## Multi-seed study of the local fit\n.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+pattern = re.compile(r"## " + re.escape(title) + r"\n.*?(?=\n## |\Z)", re.S)
+text = pattern.sub(lambda m: section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
 path.write_text(text)
 print(section)
 PYEOF
+}
+
+models() {
+  echo "Command: \`make bench\` (SEEDS=$SEEDS CITIZENS=$CITIZENS; \`scripts/bench_models.py\`), $(date -u +%Y-%m-%d)."
+  echo
+  .venv/bin/python scripts/bench_models.py --seeds "$SEEDS" --citizens "$CITIZENS"
+}
+
+scores() {
+  echo "Command: \`make bench\` (ROUNDS=$ROUNDS; \`scripts/bench_scores.py\`, on the local PostgreSQL, database bip_bench), $(date -u +%Y-%m-%d)."
+  echo
+  .venv/bin/python scripts/bench_scores.py --rounds "$ROUNDS"
+}
+
+if [[ -z "$ONLY" || "$ONLY" == "models" ]]; then
+  section "Multi-seed study of the local fit" models
+fi
+if [[ -z "$ONLY" || "$ONLY" == "scores" ]]; then
+  section "Score recompute on PostgreSQL" scores
+fi

@@ -34,7 +34,7 @@ def nav_items(scope: Any) -> list[dict[str, str]]:
         (
             scope.is_team_leader or scope.is_analyst or scope.is_municipal_admin,
             "reports:associations",
-            _("Progression and interventions"),
+            _("Progression"),
         ),
         (scope.is_system_admin, "accounts:system", _("System")),
     ]

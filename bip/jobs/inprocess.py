@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -20,6 +21,18 @@ PERIODIC_SECONDS = 60.0
 _last_run: dict[str, datetime] = {}
 
 
+def beat_tasks() -> dict[str, Any]:
+    """The task of every beat entry, by entry name. A web process never starts a
+    worker, so Celery has not imported the apps' task modules yet: import them."""
+    from bip.celery import app
+
+    app.loader.import_default_modules()
+    return {
+        name: app.tasks[entry["task"]]
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+    }
+
+
 def run_beat_schedule(now: datetime | None = None) -> list[str]:
     """Run the beat entries that are due (every entry on the first pass), in this
     thread, by task name: the core knows no domain app. Returns the names run."""
@@ -28,6 +41,7 @@ def run_beat_schedule(now: datetime | None = None) -> list[str]:
     from bip.celery import app
 
     now = now or timezone.now()
+    tasks = beat_tasks()
     ran = []
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         last = _last_run.get(name)
@@ -37,7 +51,7 @@ def run_beat_schedule(now: datetime | None = None) -> list[str]:
                 continue
         _last_run[name] = now
         try:
-            app.tasks[entry["task"]]()
+            tasks[name]()
         except Exception:
             logger.exception("in-process beat entry %s", name)
         ran.append(name)

@@ -42,8 +42,10 @@ def ols_clustered(
     resid = y - X @ beta
     _, index = np.unique(groups, return_inverse=True)
     g = index.max() + 1 if len(index) else 0
-    sums = np.zeros((g, k))
-    np.add.at(sums, index, X * resid[:, None])
+    scores = X * resid[:, None]
+    sums = np.column_stack(
+        [np.bincount(index, weights=scores[:, j], minlength=g) for j in range(k)]
+    )
     meat = sums.T @ sums
     factor = (g / (g - 1)) * ((n - 1) / (n - k)) if g > 1 and n > k else np.nan
     return beta, factor * (bread @ meat @ bread)
@@ -55,6 +57,9 @@ def _estimate(
     beta, cov = ols_clustered(y, X, groups)
     est = float(weights @ beta)
     se = float(np.sqrt(max(weights @ cov @ weights, 0.0)))
+    if not (np.isfinite(est) and np.isfinite(se)):
+        # never shown as "too few observations": a failed job says what went wrong
+        raise ValueError(f"a non-finite estimate ({est}, se {se})")
     return {"estimate": est, "low": est - Z95 * se, "high": est + Z95 * se}
 
 
@@ -107,7 +112,11 @@ def read_pairs(*, municipality_id: int, model_version_id: int) -> pd.DataFrame:
     scores = scores.sort_values(["enrolment_id", "round_date", "round_id"])
     scores["start"] = scores.groupby("enrolment_id")["indicator_lp"].shift(1)
     scores["prev_round_id"] = scores.groupby("enrolment_id")["round_id"].shift(1)
-    pairs = scores[scores["start"].notna()].reset_index(drop=True)
+    # a pair needs a change: none where no indicator compares with the previous round
+    # (nothing answered in both, or the questions changed)
+    pairs = scores[scores["start"].notna() & scores["delta"].notna()].reset_index(
+        drop=True
+    )
     spans: dict[int, list[tuple[Any, str]]] = defaultdict(list)
     for enrolment_id, code, group, start, end in InterventionEpisode.objects.filter(
         municipality_id=municipality_id
@@ -211,8 +220,9 @@ def by_type(
     (`low_adj`, `high_adj`), which decides whether a type "clearly" went with
     progress."""
     out = []
-    for code in codes:
-        exposed = np.array([code in t for t in types], dtype=bool)
+    exposure = exposure_matrix(types, codes)
+    for j, code in enumerate(codes):
+        exposed = exposure[:, j]
         row: dict[str, Any] = {
             "code": code,
             "n": int(exposed.sum()),
@@ -229,6 +239,18 @@ def by_type(
     for r in estimated:
         half = (r["high"] - r["low"]) / 2 * z / Z95
         r["low_adj"], r["high_adj"] = r["estimate"] - half, r["estimate"] + half
+    return out
+
+
+def exposure_matrix(types: pd.Series, codes: list[str]) -> np.ndarray:
+    """Pairs x types: whether the type was in the pair's window (built once)."""
+    column = {code: j for j, code in enumerate(codes)}
+    out = np.zeros((len(types), len(codes)), dtype=bool)
+    for i, found in enumerate(types):
+        for code in found:
+            j = column.get(code)
+            if j is not None:
+                out[i, j] = True
     return out
 
 
@@ -303,16 +325,15 @@ def type_labels(municipality_id: int) -> dict[str, dict[str, str]]:
 
 
 def associations_request(*, municipality_id: int, by: Any = None) -> Any:
-    """One job per municipality at a time: an unfinished one is reused."""
+    """A waiting job of the municipality is reused; a running one is not (it may
+    have read the scores already)."""
     from bip.jobs.models import Job
 
-    unfinished = Job.objects.filter(
-        kind=KIND,
-        municipality_id=municipality_id,
-        state__in=[Job.State.PENDING, Job.State.RUNNING],
+    waiting = Job.objects.filter(
+        kind=KIND, municipality_id=municipality_id, state=Job.State.PENDING
     ).first()
-    if unfinished is not None:
-        return unfinished
+    if waiting is not None:
+        return waiting
     return jobs.enqueue(
         kind=KIND, municipality_id=municipality_id, requested_by=by, total=3
     )
@@ -320,7 +341,7 @@ def associations_request(*, municipality_id: int, by: Any = None) -> Any:
 
 def associations_job(claim: Any) -> None:
     from measurements.models import AssociationSnapshot
-    from measurements.scoring.services import active_model
+    from measurements.scoring.services import active_model, json_safe
 
     municipality_id = claim.job.municipality_id
     model = active_model(municipality_id=municipality_id)
@@ -344,7 +365,7 @@ def associations_job(claim: Any) -> None:
                     municipality_id=municipality_id,
                     unit_id=unit_id,
                     model_version=model,
-                    data=_plain(data),
+                    data=json_safe(data),
                     job_id=claim.job.pk,
                     computed_at=now,
                 )
@@ -353,18 +374,6 @@ def associations_job(claim: Any) -> None:
         )
         claim.advance(progress=1)
     claim.job.result = {"pairs": len(pairs), "snapshots": len(snapshots)}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def latest_snapshot(*, municipality_id: int, unit_id: int | None = None) -> Any:

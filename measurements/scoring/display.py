@@ -74,7 +74,6 @@ def citizen_scores(
                 "round_id": r.round.pk,
                 "x": days_since_epoch(r.round.round_date),
                 "date": r.round.round_date,
-                "label": r.round.round_date.strftime("%d.%m.%Y"),
                 "p12": 100.0 * s.p12,
                 "quarter": 100.0 * s.hazard_q,
                 "klass": s.klass,
@@ -99,10 +98,17 @@ def citizen_scores(
         "progression": [],
         "moved": [],
         "other_moved": None,
-        "previous": series[-2] if len(series) > 1 else None,
+        "first_of_spell": False,
+        "comparable": False,
     }
     if latest_score is None:
         return out
+    same_spell = [
+        r for r in complete if r.round.enrolment_id == latest.round.enrolment_id
+    ]
+    previous = same_spell[-2] if len(same_spell) > 1 else None
+    out["first_of_spell"] = previous is None
+    out["comparable"] = latest_score.delta_indicator_lp is not None
     table = progression_table(latest.round.pk)
     out["progression"] = table
     deltas = {
@@ -121,14 +127,17 @@ def citizen_scores(
                 "up": value > 0,
             }
         )
-    prev = out["previous"]
-    if prev is not None and latest_score.delta_indicator_lp is not None:
-        previous_score = scores[prev["round_id"]]
+    previous_score = scores.get(previous.round.pk) if previous else None
+    if (
+        previous_score is not None
+        and out["comparable"]
+        and previous_score.model_version_id == latest_score.model_version_id
+    ):
+        # the rest of the change in the linear predictor: time in the programme, a
+        # change of case worker, missing answers and their imputation, indicators
+        # not comparable, age band and target group
         rest = (latest_score.lp - previous_score.lp) - latest_score.delta_indicator_lp
-        if (
-            abs(rest) > 1e-6
-            and previous_score.model_version_id == latest_score.model_version_id
-        ):
+        if abs(rest) > 1e-6:
             out["other_moved"] = odds_change(rest)
     return out
 
@@ -167,6 +176,7 @@ def table_rows(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def worklist(*, citizen: Any, model: ModelVersion, latest_round: Any) -> list[Any]:
     """What to work on for the citizen's latest round of the open spell."""
     from measurements.scoring.associations import latest_snapshot
+    from measurements.scoring.progression import feature_name
     from measurements.scoring.recompute import Context, compute_chunk
     from measurements.scoring.worklist import suggestions
 
@@ -180,11 +190,18 @@ def worklist(*, citizen: Any, model: ModelVersion, latest_round: Any) -> list[An
     if row.empty:
         return []
     snapshot = latest_snapshot(municipality_id=citizen.municipality_id)
+    table = computed.table
+    mine = table[(table["round_id"] == latest_round.pk) & table["value"].notna()]
+    answered = {
+        feature_name(r, i)
+        for r, i in zip(mine["respondent"], mine["indicator"], strict=True)
+    }
     found = suggestions(
         row.reset_index(drop=True),
         model,
         ctx.coefficients,
         snapshot.data if snapshot else None,
+        answered=answered,
     )
     language = "en" if (get_language() or "da").startswith("en") else "da"
     for s in found:

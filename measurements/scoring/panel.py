@@ -38,14 +38,20 @@ ROUND_COLUMNS = {
     "enrolment__citizen_id": "citizen_id",
     "enrolment__start": "spell_start",
     "enrolment__end": "spell_end",
-    "enrolment__target_group__code": "target_group",
+    "target_group__code": "target_group",  # snapshot taken with the round
+    "enrolment__target_group__code": "spell_target_group",
     "enrolment__citizen__birth_date": "birth_date",
 }
 
 
 def read_rounds(qs) -> pd.DataFrame:
-    """The round columns the features need, from a queryset of complete rounds."""
-    return _frame(qs, list(ROUND_COLUMNS)).rename(columns=ROUND_COLUMNS)
+    """The round columns the features need, from a queryset of complete rounds. The
+    target group is the round's own (taken when the case worker's part was
+    submitted), so a later change of the spell's group does not rewrite old scores;
+    the spell's where a round has none."""
+    frame = _frame(qs, list(ROUND_COLUMNS)).rename(columns=ROUND_COLUMNS)
+    frame["target_group"] = frame["target_group"].fillna(frame["spell_target_group"])
+    return frame.drop(columns=["spell_target_group"])
 
 
 def read_answers(qs) -> pd.DataFrame:

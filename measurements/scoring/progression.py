@@ -23,6 +23,17 @@ from measurements.scoring import features as F
 # relative change of the quarterly odds of a job) is progress or regression.
 DEFAULT_THRESHOLD = math.log(1.10)
 PREFIX = {"citizen": "cit_", "caseworker": "cw_"}
+# The columns of an IndicatorScore that indicator_table() computes, after the round.
+INDICATOR_COLUMNS = (
+    "respondent",
+    "indicator",
+    "value",
+    "n_answered",
+    "delta_previous",
+    "delta_baseline",
+    "changed_previous",
+    "changed_baseline",
+)
 
 
 def feature_name(respondent: str, indicator: str) -> str:
@@ -132,20 +143,7 @@ def indicator_table(
         delta = grid["value"] - grid[f"{which}_value"]
         grid[f"delta_{label}"] = delta.where(has_other)
         grid = grid.drop(columns=["other_signature"])
-    return grid[
-        [
-            "round_id",
-            "enrolment_id",
-            "respondent",
-            "indicator",
-            "value",
-            "n_answered",
-            "delta_previous",
-            "delta_baseline",
-            "changed_previous",
-            "changed_baseline",
-        ]
-    ].reset_index(drop=True)
+    return grid[["round_id", "enrolment_id", *INDICATOR_COLUMNS]].reset_index(drop=True)
 
 
 def movement(
@@ -172,9 +170,12 @@ def classify(delta: pd.Series, threshold: float = DEFAULT_THRESHOLD) -> pd.Serie
     the linear predictor; blank where nothing was comparable (or the baseline)."""
     out = pd.Series("", index=delta.index, dtype=object)
     known = delta.notna()
-    out[known & (delta >= threshold)] = "progress"
-    out[known & (delta <= -threshold)] = "regression"
-    out[known & (delta.abs() < threshold)] = "standstill"
+    # a change exactly at the threshold is progress (or regression), also when the
+    # sum of the moves lands a rounding error short of it
+    edge = threshold - 1e-9
+    out[known & (delta >= edge)] = "progress"
+    out[known & (delta <= -edge)] = "regression"
+    out[known & (delta.abs() < edge)] = "standstill"
     return out
 
 

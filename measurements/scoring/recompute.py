@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,14 +35,9 @@ from measurements.scoring.model import (
     linear_predictor,
     probability_12m,
 )
-from measurements.scoring.panel import (
-    features,
-    read_answers,
-    read_assignments,
-    read_rounds,
-    read_submitted,
-)
+from measurements.scoring.panel import features, read_assignments, read_rounds
 from measurements.scoring.progression import (
+    INDICATOR_COLUMNS,
     classify,
     indicator_part,
     indicator_table,
@@ -66,6 +61,11 @@ def threshold() -> float:
 # --- Triggers ---
 
 
+# Triggers from case work: while a job for them waits, later ones join it.
+BATCHED = ("round", "correction", "link")
+BATCH_MAX_SPELLS = 1000
+
+
 def scores_request(
     *,
     municipality_id: int,
@@ -74,12 +74,37 @@ def scores_request(
     model_version_id: int | None = None,
     by: Any = None,
 ) -> Any:
-    """A recompute job, created in the caller's transaction and sent after commit."""
+    """A recompute job, created in the caller's transaction and sent after commit.
+
+    Saves of rounds join a job of the municipality that waits and was never claimed
+    (so no checkpoint can skip them): at busy times one job scores many saves."""
+    from bip.jobs.models import Job
+
     params: dict[str, Any] = {"trigger": trigger}
     if enrolment_ids is not None:
         params["enrolment_ids"] = sorted(set(enrolment_ids))
     if model_version_id is not None:
         params["model_version_id"] = model_version_id
+    if trigger in BATCHED and enrolment_ids is not None:
+        params["batch"] = True
+        waiting = (
+            Job.objects.select_for_update()
+            .filter(
+                kind=KIND,
+                municipality_id=municipality_id,
+                state=Job.State.PENDING,
+                attempts=0,
+                params__batch=True,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if waiting is not None:
+            ids = sorted(set(waiting.params["enrolment_ids"]) | set(enrolment_ids))
+            if len(ids) <= BATCH_MAX_SPELLS:
+                waiting.params = {**waiting.params, "enrolment_ids": ids}
+                waiting.save(update_fields=["params", "updated_at"])
+                return waiting
     return jobs.enqueue(
         kind=KIND, params=params, municipality_id=municipality_id, requested_by=by
     )
@@ -142,17 +167,21 @@ class Context:
     signatures: pd.DataFrame
     threshold: float
     job_id: int | None = None
+    # question id -> indicator, for the questions that feed one
+    indicators: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def load(
         cls, *, municipality_id: int, model_version_id: int, job_id: int | None = None
     ) -> Context:
-        from measurements.models import InstrumentVersion, ModelVersion
+        from measurements.models import InstrumentVersion, ModelVersion, Question
 
         model = ModelVersion.objects.get(pk=model_version_id)
-        versions = InstrumentVersion.objects.filter(
-            Q(municipality_id=municipality_id) | Q(municipality__isnull=True)
-        ).values_list("pk", flat=True)
+        versions = list(
+            InstrumentVersion.objects.filter(
+                Q(municipality_id=municipality_id) | Q(municipality__isnull=True)
+            ).values_list("pk", flat=True)
+        )
         return cls(
             municipality_id=municipality_id,
             model_version_id=model.pk,
@@ -160,6 +189,11 @@ class Context:
             signatures=question_signatures(versions),
             threshold=threshold(),
             job_id=job_id,
+            indicators=dict(
+                Question.objects.filter(
+                    version_id__in=versions, indicator__gt=""
+                ).values_list("pk", "indicator")
+            ),
         )
 
 
@@ -269,8 +303,11 @@ class Computed:
 
 
 def compute_chunk(ctx: Context, enrolment_ids: list[int]) -> Computed:
+    """Read one chunk: its rounds, their submitted parts, those parts' current answers
+    (by the parts' ids, so the answer table is read through its index on the part
+    whatever its size), and the spells' assignments."""
     from citizens.models import Assignment
-    from measurements.models import Answer, Round
+    from measurements.models import Answer, Response, Round
 
     rounds = read_rounds(
         Round.objects.filter(
@@ -279,12 +316,32 @@ def compute_chunk(ctx: Context, enrolment_ids: list[int]) -> Computed:
             state=Round.State.COMPLETE,
         )
     )
-    round_ids = rounds["round_id"].tolist()
-    answers = read_answers(Answer.objects.filter(response__round_id__in=round_ids))
-    submitted = read_submitted(round_ids)
+    parts = pd.DataFrame.from_records(
+        list(
+            Response.objects.filter(
+                round_id__in=rounds["round_id"].tolist(),
+                state=Response.State.SUBMITTED,
+            ).values_list("pk", "round_id", "respondent")
+        ),
+        columns=["response_id", "round_id", "respondent"],
+    )
+    answers = pd.DataFrame.from_records(
+        list(
+            Answer.objects.filter(
+                response_id__in=parts["response_id"].tolist(),
+                superseded_at__isnull=True,
+            ).values_list("response_id", "question_id", "value")
+        ),
+        columns=["response_id", "question_id", "value"],
+    )
+    answers["indicator"] = answers["question_id"].map(ctx.indicators)
+    answers = answers.dropna(subset=["indicator"]).merge(parts, on="response_id")[
+        ["round_id", "respondent", "indicator", "value"]
+    ]
     assignments = read_assignments(
         Assignment.objects.filter(enrolment_id__in=enrolment_ids)
     )
+    submitted = parts[["round_id", "respondent"]]
     return score_frames(ctx, rounds, answers, submitted, assignments)
 
 
@@ -336,16 +393,13 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-TABLE_COLUMNS = (
-    "respondent",
-    "indicator",
-    "value",
-    "n_answered",
-    "delta_previous",
-    "delta_baseline",
-    "changed_previous",
-    "changed_baseline",
-)
+INDICATOR_FIELDS = [
+    "municipality_id",
+    "round_id",
+    *INDICATOR_COLUMNS,
+    "inputs_hash",
+    "computed_at",
+]
 
 
 def _rows(frame: pd.DataFrame) -> list[list[Any]]:
@@ -367,7 +421,7 @@ def input_hashes(panel: pd.DataFrame, table: pd.DataFrame, thr: float) -> list[s
     placement and bands, its indicator scores with their changes since the previous
     round and the baseline, and the class threshold. Equal inputs, equal hash."""
     per_round: dict[int, list[list[Any]]] = {}
-    for row in _rows(table[["round_id", *TABLE_COLUMNS]]):
+    for row in _rows(table[["round_id", *INDICATOR_COLUMNS]]):
         per_round.setdefault(int(row[0]), []).append(row[1:])
     columns = [
         *HASHED_FEATURES,
@@ -433,18 +487,19 @@ def write_chunk(ctx: Context, computed: Computed) -> int:
         return 0
     now = timezone.now()
     ids = [int(i) for i in panel["round_id"]]
-    current = dict(
-        Score.objects.filter(
-            round_id__in=ids,
-            model_version_id=ctx.model_version_id,
-            superseded_at__isnull=True,
-        ).values_list("round_id", "inputs_hash")
-    )
-    have = dict(
-        IndicatorScore.objects.filter(round_id__in=ids)
-        .values_list("round_id", "inputs_hash")
-        .distinct()
-    )
+    # The rounds' current scores of every version, oldest first: this version's
+    # hash decides its score; the newest one's hash is the one the indicator scores
+    # were written with (both are written together, with the same hash).
+    current: dict[int, str] = {}
+    have: dict[int, str] = {}
+    for round_id, version_id, inputs_hash in (
+        Score.objects.filter(round_id__in=ids, superseded_at__isnull=True)
+        .order_by("computed_at", "pk")
+        .values_list("round_id", "model_version_id", "inputs_hash")
+    ):
+        have[round_id] = inputs_hash
+        if version_id == ctx.model_version_id:
+            current[round_id] = inputs_hash
     hashes = dict(zip(ids, panel["inputs_hash"], strict=True))
     stale = [i for i in ids if current.get(i) != hashes[i]]
     stale_indicators = [i for i in ids if have.get(i) != hashes[i]]
@@ -498,20 +553,7 @@ def write_chunk(ctx: Context, computed: Computed) -> int:
         rows = table[table["round_id"].isin(stale_indicators)]
         copy_rows(
             IndicatorScore,
-            [
-                "municipality_id",
-                "round_id",
-                "respondent",
-                "indicator",
-                "value",
-                "n_answered",
-                "delta_previous",
-                "delta_baseline",
-                "changed_previous",
-                "changed_baseline",
-                "inputs_hash",
-                "computed_at",
-            ],
+            INDICATOR_FIELDS,
             [
                 (
                     ctx.municipality_id,
@@ -527,7 +569,7 @@ def write_chunk(ctx: Context, computed: Computed) -> int:
                     hashes[int(r.round_id)],
                     now,
                 )
-                for r in rows.itertuples(index=False)
+                for r in rows[["round_id", *INDICATOR_COLUMNS]].itertuples(index=False)
             ],
         )
     return len(ids)

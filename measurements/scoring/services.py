@@ -126,9 +126,9 @@ def _fit(claim: Any) -> None:
             n: {"estimate": result.params[n], "se": result.se.get(n)}
             for n in result.params
         },
-        metrics=_plain(metrics),
+        metrics=json_safe(metrics),
         absent_features=result.absent,
-        covariance=_plain(result.covariance),
+        covariance=json_safe(result.covariance),
         reference_group=result.reference_group,
         split_seed=seed,
         holdout_fraction=HOLDOUT,
@@ -142,12 +142,12 @@ def _fit(claim: Any) -> None:
     _step(claim)
 
 
-def _plain(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """JSON-safe: numpy numbers to floats, NaN to None."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, (np.floating, float)):
         return None if np.isnan(value) else float(value)
     if isinstance(value, np.integer):
@@ -171,12 +171,15 @@ def model_activate(
     from measurements.scoring.recompute import scores_request
 
     # an explicit, logged recompute of every round; old scores stay, under their version
-    scores_request(
+    job = scores_request(
         municipality_id=municipality_id,
         trigger="activation",
         model_version_id=version.pk,
         by=by,
     )
+    if version.municipality_id == municipality_id:
+        version.recompute_job = job
+        version.save(update_fields=["recompute_job", "updated_at"])
     record(
         actor=by,
         action="model.activate",

@@ -48,6 +48,13 @@ class Suggestion:
     types: list[dict[str, Any]] = field(default_factory=list)
     too_few: int = 0  # intervention types with too few observations
 
+    @property
+    def who(self) -> str:
+        """Whose rating goes up: "both", "caseworker" or "citizen"."""
+        if len(self.stepped) > 1:
+            return "both"
+        return "citizen" if self.stepped[0].startswith("cit_") else "caseworker"
+
 
 class Uncertainty:
     """Draws of the model's parameters and the design that maps rows onto them, for
@@ -87,16 +94,22 @@ class Uncertainty:
         return X.reindex(columns=self.names, fill_value=0.0).to_numpy(dtype=float)
 
 
-def candidates(row: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, list[str]]]]:
+def candidates(
+    row: pd.DataFrame, answered: set[str] | None = None
+) -> tuple[pd.DataFrame, list[tuple[str, list[str]]]]:
     """The latest round's row, then one row per actionable indicator with both
-    respondents' ratings one step up (capped at 5; the citizen's only if the citizen
-    rates the indicator and answered this round). Indicators at the top are left out."""
+    respondents' ratings one step up (capped at 5). A rating is stepped only where its
+    respondent answered the indicator this round (`answered`: feature names; without
+    it, the case worker's always and the citizen's if the citizen's part is in), never
+    an imputed value. Indicators at the top are left out."""
     base = row.iloc[0]
     rows, steps = [base], []
     for code in ACTIONABLE:
         names = [f"cw_{code}"]
         if code in F.CITIZEN_INDICATORS and not int(base.get("cit_part_missing", 0)):
             names.append(f"cit_{code}")
+        if answered is not None:
+            names = [n for n in names if n in answered]
         stepped = base.copy()
         for n in names:
             stepped[n] = min(float(base[n]) + 1.0, 2.0)  # centred: 5 is +2
@@ -112,9 +125,10 @@ def suggestions(
     model: Any,
     c: Coefficients,
     associations: dict[str, Any] | None = None,
+    answered: set[str] | None = None,
 ) -> list[Suggestion]:
     """Ranked suggestions for one round's feature row (a one-row panel frame)."""
-    frame, steps = candidates(row)
+    frame, steps = candidates(row, answered)
     if not steps:
         return []
     p12 = probability_12m(frame, c)

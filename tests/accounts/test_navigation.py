@@ -25,7 +25,7 @@ def test_a_team_leader_with_a_caseload_gets_both(client, team_leader, world):
     assert nav_labels(client) == [
         "Mine borgere",
         "Mine teams",
-        "Progression og indsatser",
+        "Progression",
     ]
 
 

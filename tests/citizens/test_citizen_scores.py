@@ -122,3 +122,43 @@ def test_query_counts_do_not_grow_with_rounds_or_citizens(client, caseworker, wo
         make_round(person, date(2025, 3, 1))
     run_scores(world.municipality)
     assert page_queries(client, "/citizens/?view=mine") == few
+
+
+def test_first_round_of_a_new_spell_compares_with_nothing(
+    client, caseworker, scored, world
+):
+    from citizens.models import TargetGroup
+    from citizens.services import enrolment_create
+
+    outcome_record(citizen=scored, kind="job", day=date(2025, 6, 1), by=caseworker)
+    enrolment_create(
+        citizen=scored,
+        by=caseworker,
+        team=world.team,
+        caseworker=caseworker,
+        target_group=TargetGroup.objects.get(code="kontant_aktivitetsparat"),
+        start=date(2025, 9, 1),
+    )
+    make_round(scored, date(2025, 9, 10), cw=only(cw_job_belief=5))
+    run_scores(world.municipality)
+    client.force_login(caseworker)
+    r = client.get(f"/citizens/{scored.pk}/")
+    assert r.context["scores"]["first_of_spell"]
+    assert "Det er den første måling i det nuværende forløb." in r.content.decode()
+    assert r.context["scores"]["latest"].klass == ""
+
+
+def test_caseload_shows_the_previous_models_score_while_recomputing(
+    client, caseworker, scored, world
+):
+    from measurements.models import ModelVersion
+
+    ModelVersion.objects.create(
+        municipality=world.municipality, kind="local", active=True, coefficients={}
+    )  # activated, its recompute not run yet
+    client.force_login(caseworker)
+    r = client.get("/citizens/?view=mine")
+    row = next(x for x in r.context["rows"] if x["citizen"].pk == scored.pk)
+    assert row["citizen"].p12 is not None
+    assert row["pending"]
+    assert "beregnes" in r.content.decode()

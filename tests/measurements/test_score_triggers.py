@@ -232,3 +232,34 @@ def test_nightly_sweep_scores_what_lacks_a_current_score(
     assert created[0].state == "done"
     # the sweep asked for the associations afterwards
     assert Job.objects.filter(kind="scores.associations").exists()
+
+
+def test_saves_waiting_for_a_worker_join_one_job(world, caseworker, three_rounds):
+    other = CitizenFactory(
+        team=world.team, caseworker=caseworker, enrolment_start=date(2024, 1, 1)
+    )
+    make_round(other, date(2024, 2, 1))
+    from measurements.scoring.recompute import scores_request
+
+    rounds = [three_rounds[0], Round.objects.get(enrolment__citizen=other)]
+    for rnd in rounds:  # two saves; the broker has not delivered the first yet
+        with transaction.atomic():
+            scores_request(
+                municipality_id=world.municipality.pk,
+                trigger="round",
+                enrolment_ids=[rnd.enrolment_id],
+            )
+    waiting = Job.objects.filter(kind=KIND, state="pending")
+    assert waiting.count() == 1
+    assert waiting.get().params["enrolment_ids"] == sorted(
+        r.enrolment_id for r in rounds
+    )
+    # a job that was claimed once (it may hold a checkpoint) takes no newcomers
+    waiting.update(attempts=1)
+    with transaction.atomic():
+        scores_request(
+            municipality_id=world.municipality.pk,
+            trigger="correction",
+            enrolment_ids=[rounds[0].enrolment_id],
+        )
+    assert Job.objects.filter(kind=KIND, state="pending").count() == 2

@@ -179,3 +179,21 @@ def test_intervention_types_from_the_municipalitys_associations():
     assert s.types[0]["label"]["da"] == "Virksomhedspraktik"
     assert s.too_few == 1
     assert found["goal_directed"].types == []
+
+
+def test_only_answered_ratings_are_stepped():
+    model, c = reference_model()
+    # the case worker has knowledge at the top; the citizen did not answer health
+    # coping and purposefulness
+    base = row(cw_labour_market_knowledge=5)
+    answered = {f"cw_{code}" for code in F.CASEWORKER_INDICATORS} | {
+        name for name in F.CIT if name not in ("cit_health_coping", "cit_goal_directed")
+    }
+    found = {s.indicator: s for s in suggestions(base, model, c, answered=answered)}
+    knowledge = found["labour_market_knowledge"]
+    assert knowledge.stepped == ["cit_labour_market_knowledge"]
+    assert knowledge.who == "citizen"
+    # health coping: only the citizen's rating has weight, and it was not answered
+    assert "health_coping" not in found
+    assert found["goal_directed"].who == "caseworker"
+    assert found["cooperation"].who == "both"

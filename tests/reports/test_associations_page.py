@@ -190,3 +190,27 @@ def test_admin_computes_again_as_a_job(
         "done",
     )
     assert AssociationSnapshot.objects.filter(municipality=world.municipality).exists()
+
+
+def test_a_small_unit_cell_cannot_be_recovered_from_the_others(
+    client, municipal_admin, snapshots, world
+):
+    reference = ModelVersion.objects.get(municipality__isnull=True)
+    other = UnitFactory(municipality=world.municipality, name="Jobcenter Syd")
+    mixes = [dict(r) for r in DATA["by_mix"]]
+    mixes[0] = {**mixes[0], "n": 3}  # a small cell in the first unit
+    AssociationSnapshot.objects.filter(unit=world.unit).update(
+        data={**DATA, "by_mix": mixes}
+    )
+    AssociationSnapshot.objects.create(
+        municipality=world.municipality,
+        unit=other,
+        model_version=reference,
+        data=DATA,  # 60 pairs without an intervention
+        computed_at=timezone.now(),
+    )
+    client.force_login(municipal_admin)
+    r = client.get(f"/reports/associations/?unit={other.pk}")
+    assert r.status_code == HTTPStatus.OK
+    # the municipality shows 63; "63 - 3" must not be readable off this unit's 60
+    assert r.context["tables"]["mixes"][0]["n"] == "<5"

@@ -1,0 +1,296 @@
+"""Benchmark of the score recompute on PostgreSQL: a full recompute (every round new),
+a nightly sweep that finds nothing to write, and as the reference PostgreSQL's own
+COPY of the same rows the recompute writes. Writes a Markdown section to stdout.
+
+Usage: python scripts/bench_scores.py [--rounds 100000]
+Uses the database BENCH_DATABASE_URL (default: bip_bench on 127.0.0.1), which it
+drops and creates: never point it at real data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+
+url = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bip_bench"
+)
+os.environ["DATABASE_URL"] = url
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bip.settings_test")
+
+POPULATE_ONLY = "--populate-only" in sys.argv
+if not POPULATE_ONLY:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+PER_SPELL = 5
+
+
+def populate(rounds: int) -> None:
+    """Spells of five quarterly rounds with both parts answered, written with COPY."""
+    from bip.accounts.models import Municipality, Team, Unit, User
+    from bip.db import copy_rows
+    from citizens import cpr
+    from citizens.models import Assignment, Citizen, Enrolment, TargetGroup
+    from measurements.models import Answer, InstrumentVersion, Response, Round
+
+    rng = random.Random(7)  # noqa: S311 - benchmark data
+    muni = Municipality.objects.create(code="0999", name="Benchkommune")
+    unit = Unit.objects.create(municipality=muni, name="Jobcenter")
+    team = Team.objects.create(unit=unit, municipality=muni, name="Team")
+    worker = User.objects.create(username="bench")
+    version = InstrumentVersion.objects.get(municipality__isnull=True)
+    questions = list(version.questions.values_list("pk", "respondent"))
+    group = TargetGroup.objects.get(code="kontant_aktivitetsparat")
+    spells = rounds // PER_SPELL
+    now = datetime.now(UTC)
+    citizens = []
+    for i in range(spells):
+        c = Citizen(municipality=muni, team=team, caseworker=worker)
+        born = date(1965 + i % 35, 1 + i % 12, 1 + i % 28)
+        c.set_cpr(cpr.parse(f"{born:%d%m%y}{i % 4}{i % 1000:03d}"))
+        c.set_name(f"Benchborger {i}")
+        citizens.append(c)
+    Citizen.objects.bulk_create(citizens, batch_size=5000)
+    enrolments = [
+        Enrolment(
+            citizen=c,
+            municipality=muni,
+            unit=unit,
+            team=team,
+            target_group=group,
+            start=date(2022, 1, 3),
+        )
+        for c in citizens
+    ]
+    Enrolment.objects.bulk_create(enrolments, batch_size=5000)
+    Assignment.objects.bulk_create(
+        (
+            Assignment(
+                enrolment=e,
+                municipality=muni,
+                caseworker=worker,
+                team=team,
+                start=e.start,
+            )
+            for e in enrolments
+        ),
+        batch_size=5000,
+    )
+    round_rows = [
+        Round(
+            enrolment=e,
+            municipality=muni,
+            instrument_version=version,
+            state="complete",
+            round_date=date(2022, 1, 10) + timedelta(days=91 * k),
+            team=team,
+            caseworker=worker,
+            target_group=group,
+            created_by=worker,
+        )
+        for e in enrolments
+        for k in range(PER_SPELL)
+    ]
+    Round.objects.bulk_create(round_rows, batch_size=5000)
+    responses = [
+        Response(round=r, respondent=who, state="submitted", channel="import")
+        for r in round_rows
+        for who in ("caseworker", "citizen")
+    ]
+    Response.objects.bulk_create(responses, batch_size=5000)
+    answers = [
+        (resp.pk, qid, rng.randint(1, 5), "", now, "")
+        for resp in responses
+        for qid, who in questions
+        if who == resp.respondent
+    ]
+    copy_rows(
+        Answer,
+        [
+            "response_id",
+            "question_id",
+            "value",
+            "missing_reason",
+            "answered_at",
+            "correction_reason",
+        ],
+        answers,
+    )
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+def run_job(municipality_id: int, trigger: str) -> tuple[float, int, int]:
+    from bip.jobs.services import job_run
+    from measurements.scoring import recompute
+
+    chunks = []
+    original = recompute.process_chunk
+
+    def counted(ctx, enrolment_ids, **kwargs):
+        counter = Counter()
+        with connection.execute_wrapper(counter):
+            n = original(ctx, enrolment_ids, **kwargs)
+        chunks.append(counter.n)
+        if len(chunks) & (len(chunks) - 1) == 0:  # after chunk 1, 2, 4, 8, ...
+            # this machine's PostgreSQL runs without autovacuum; a production one
+            # analyses the growing score tables as they grow, so the planner reads
+            # them through their indexes
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "ANALYZE measurements_score, measurements_indicatorscore"
+                )
+        return n
+
+    recompute.process_chunk = counted
+    try:
+        with transaction.atomic():
+            job = recompute.scores_request(
+                municipality_id=municipality_id, trigger=trigger
+            )
+        start = time.perf_counter()
+        job_run(job_id=job.pk)
+        seconds = time.perf_counter() - start
+    finally:
+        recompute.process_chunk = original
+    job.refresh_from_db()
+    if job.state != "done":
+        raise SystemExit(f"the job failed: {job.error}")
+    return seconds, max(chunks), len(chunks)
+
+
+def copy_reference(municipality_id: int) -> float:
+    """PostgreSQL's COPY of the rows the recompute writes (the scores and the
+    indicator scores), from text already formatted: the floor for the writes."""
+    from measurements.models import IndicatorScore, Score
+    from measurements.scoring.recompute import INDICATOR_FIELDS
+
+    def dump(model, columns):
+        buf = io.BytesIO()
+        sql = f'COPY (SELECT {", ".join(columns)} FROM "{model._meta.db_table}") TO STDOUT'  # noqa: S608
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for data in copy:
+                buf.write(data)
+        return buf.getvalue()
+
+    score_cols = [
+        "municipality_id",
+        "round_id",
+        "model_version_id",
+        "lp",
+        "hazard_q",
+        "p12",
+        "indicator_lp",
+        "delta_indicator_lp",
+        "klass",
+        "contributions",
+        "inputs_hash",
+        "computed_at",
+    ]
+    ind_cols = INDICATOR_FIELDS
+    data = [
+        (Score, score_cols, dump(Score, score_cols)),
+        (IndicatorScore, ind_cols, dump(IndicatorScore, ind_cols)),
+    ]
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model, columns, text in data:
+            table = model._meta.db_table
+            cursor.execute(
+                f'CREATE TEMP TABLE "copy_{table}" (LIKE "{table}" INCLUDING ALL)'
+            )
+            with cursor.cursor.copy(
+                f'COPY "copy_{table}" ({", ".join(columns)}) FROM STDIN'
+            ) as copy:
+                copy.write(text)
+        transaction.set_rollback(True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=100_000)
+    parser.add_argument("--populate-only", action="store_true")
+    args = parser.parse_args()
+    if args.populate_only:
+        populate(args.rounds)
+        return
+    call_command("migrate", verbosity=0)
+    settings.BIP_JOBS_IN_PROCESS = True  # jobs are run here, timed; nothing is sent
+    t0 = time.perf_counter()
+    # the test data in a process of its own: this one's peak memory is the jobs'
+    subprocess.run(
+        [sys.executable, __file__, "--populate-only", "--rounds", str(args.rounds)],
+        check=True,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as autovacuum would have, on a database in use
+    populated = time.perf_counter() - t0
+    from bip.accounts.models import Municipality
+    from measurements.models import IndicatorScore, Round, Score
+
+    municipality_id = Municipality.objects.get(code="0999").pk
+    rounds = Round.objects.filter(municipality_id=municipality_id).count()
+    full, full_q, n_chunks = run_job(municipality_id, "bench")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sweep, sweep_q, _ = run_job(municipality_id, "sweep")
+    reference = copy_reference(municipality_id)
+    scores = Score.objects.filter(superseded_at__isnull=True).count()
+    indicator_rows = IndicatorScore.objects.count()
+    per_round_ms = 1000 * full / rounds
+    print(
+        f"Rounds: {rounds:,} ({rounds // PER_SPELL:,} spells of {PER_SPELL}), chunk "
+        f"{settings.BIP_SCORES_CHUNK_ROUNDS} rounds ({n_chunks} chunks); test data "
+        f"written in {populated:.0f} s; PostgreSQL {connection.pg_version // 10000}, "
+        f"{os.cpu_count()} cores.\n"
+    )
+    print("| figure | value |")
+    print("|---|---|")
+    print(
+        f"| full recompute (every round new): time | {full:.1f} s ({per_round_ms:.2f} ms per round) |"
+    )
+    print(f"| full recompute: rounds per second | {rounds / full:,.0f} |")
+    print(f"| rows written | {scores:,} scores, {indicator_rows:,} indicator scores |")
+    print(f"| reference: COPY of the same rows | {reference:.1f} s |")
+    print(f"| full recompute / COPY reference | {full / reference:.1f} |")
+    print(f"| queries per chunk (full / nothing to write) | {full_q} / {sweep_q} |")
+    print(
+        f"| nightly sweep with nothing to write: time | {sweep:.1f} s ({1000 * sweep / rounds:.2f} ms per round) |"
+    )
+    print(f"| peak memory of the worker process (full recompute) | {peak_mb:.0f} MB |")
+    print(
+        f"| national scale (1,000,000 rounds), one worker, linear extrapolation | "
+        f"full recompute {full * 1_000_000 / rounds / 60:.0f} min, sweep "
+        f"{sweep * 1_000_000 / rounds / 60:.0f} min |"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
