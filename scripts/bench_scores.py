@@ -190,7 +190,7 @@ def copy_reference(municipality_id: int) -> float:
     """PostgreSQL's COPY of the rows the recompute writes (the scores and the
     indicator scores), from text already formatted: the floor for the writes."""
     from measurements.models import IndicatorScore, Score
-    from measurements.scoring.recompute import INDICATOR_FIELDS
+    from measurements.scoring.recompute import INDICATOR_FIELDS, SCORE_VALUES
 
     def dump(model, columns):
         buf = io.BytesIO()
@@ -204,13 +204,7 @@ def copy_reference(municipality_id: int) -> float:
         "municipality_id",
         "round_id",
         "model_version_id",
-        "lp",
-        "hazard_q",
-        "p12",
-        "indicator_lp",
-        "delta_indicator_lp",
-        "klass",
-        "contributions",
+        *SCORE_VALUES,
         "inputs_hash",
         "computed_at",
     ]

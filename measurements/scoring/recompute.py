@@ -393,6 +393,16 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+# What a Score holds besides its keys and bookkeeping.
+SCORE_VALUES = [
+    "lp",
+    "hazard_q",
+    "p12",
+    "indicator_lp",
+    "delta_indicator_lp",
+    "klass",
+    "contributions",
+]
 INDICATOR_FIELDS = [
     "municipality_id",
     "round_id",
@@ -535,18 +545,7 @@ def write_chunk(ctx: Context, computed: Computed) -> int:
             scores,
             update_conflicts=True,
             unique_fields=["round", "model_version", "inputs_hash"],
-            update_fields=[
-                "superseded_at",
-                "computed_at",
-                "job",
-                "lp",
-                "hazard_q",
-                "p12",
-                "indicator_lp",
-                "delta_indicator_lp",
-                "klass",
-                "contributions",
-            ],
+            update_fields=["superseded_at", "computed_at", "job", *SCORE_VALUES],
         )
     if stale_indicators:
         IndicatorScore.objects.filter(round_id__in=stale_indicators).delete()

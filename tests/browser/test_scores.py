@@ -12,17 +12,13 @@ import pytest
 from measurements.scoring.associations import associations_request
 from tests.browser.conftest import login, serious_violations
 from tests.factories import CitizenFactory
-from tests.measurements.helpers import make_round, run_scores
+from tests.measurements.helpers import make_round, only, run_scores
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 PASSWORD = "correct-horse-battery"
-
-
-def only(**changes):
-    return lambda indicator: changes.get(indicator, 3)
 
 
 def test_case_worker_sees_probability_trend_and_what_to_work_on(

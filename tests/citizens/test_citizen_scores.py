@@ -13,13 +13,9 @@ from django.test.utils import CaptureQueriesContext
 
 from interventions.services import outcome_record
 from tests.factories import CitizenFactory
-from tests.measurements.helpers import make_round, run_scores
+from tests.measurements.helpers import make_round, only, run_scores
 
 pytestmark = pytest.mark.django_db
-
-
-def only(**changes):
-    return lambda indicator: changes.get(indicator, 3)
 
 
 @pytest.fixture

@@ -21,21 +21,10 @@ from measurements.scoring.model import (
 )
 from measurements.scoring.panel import build_panel
 from measurements.scoring.reference import reference_coefficients
-from tests.factories import CitizenFactory
 from tests.measurements.helpers import make_round
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2025, 6, 1)
-
-
-@pytest.fixture
-def person(world, caseworker):
-    return CitizenFactory(
-        team=world.team,
-        caseworker=caseworker,
-        enrolment_start=date(2024, 1, 1),
-        cpr="0101901234",
-    )  # born 1 January 1990
 
 
 def rows(municipality, **kw):

@@ -14,26 +14,11 @@ from measurements.instrument import (
     instrument_save_texts,
 )
 from measurements.models import IndicatorScore, InstrumentVersion, Score
-from tests.factories import CitizenFactory
-from tests.measurements.helpers import make_round, run_scores
+from tests.measurements.helpers import make_round, only, run_scores
 
 pytestmark = pytest.mark.django_db
 STEP = math.log(1.10)  # the reference model's assumed step for a named indicator
 BELIEF = math.log(1.33)  # the case worker's belief: published
-
-
-@pytest.fixture
-def person(world, caseworker):
-    return CitizenFactory(
-        team=world.team,
-        caseworker=caseworker,
-        enrolment_start=date(2024, 1, 1),
-        cpr="0101901234",
-    )
-
-
-def only(**changes):
-    return lambda indicator: changes.get(indicator, 3)
 
 
 def score_of(rnd):
