@@ -363,6 +363,9 @@ BIP_JOB_PENDING_GRACE = env.int("BIP_JOB_PENDING_GRACE", default=30)  # seconds
 BIP_PROGRESSION_THRESHOLD = env.float("BIP_PROGRESSION_THRESHOLD", default=0.10)
 # Rounds per chunk of a recompute job (whole spells; one transaction each).
 BIP_SCORES_CHUNK_ROUNDS = env.int("BIP_SCORES_CHUNK_ROUNDS", default=250)
+# Seconds the recompute after a saved import waits for the next import of the same
+# municipality: several files saved in a row are scored by one job.
+BIP_IMPORT_SCORES_DELAY = env.int("BIP_IMPORT_SCORES_DELAY", default=300)
 
 # --- Audit ---
 # Installation-wide: retention drops whole monthly partitions.

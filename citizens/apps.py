@@ -10,6 +10,7 @@ class CitizensConfig(AppConfig):
 
     def ready(self) -> None:
         from bip.imports import formats
-        from citizens.imports import CitizenFormat
+        from citizens.imports import AssignmentFormat, CitizenFormat
 
         formats.register(CitizenFormat())
+        formats.register(AssignmentFormat())

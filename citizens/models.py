@@ -165,7 +165,13 @@ class Enrolment(TimeStampedModel):
 
 
 class Assignment(TimeStampedModel):
-    """History of the responsible case worker and team; a change is a predictor."""
+    """History of the responsible case worker and team; a change is a predictor.
+    [start, end): it ends the day the next one starts (citizens/history.py)."""
+
+    class Source(models.TextChoices):
+        ASSUMED = "assumed", _("Assumed (named when the spell was registered)")
+        ROUNDS = "rounds", _("From the case workers of historic rounds")
+        EXACT = "exact", _("Entered or imported as exact history")
 
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.PROTECT, related_name="assignments"
@@ -177,6 +183,9 @@ class Assignment(TimeStampedModel):
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT)
     start = models.DateField(_("from"))
     end = models.DateField(_("to"), null=True, blank=True)
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.EXACT
+    )
 
     class Meta:
         verbose_name = _("case worker assignment")

@@ -3,17 +3,21 @@ same transaction; the citizen's current team and case worker follow the history.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
 from bip.accounts.models import Membership, Role, Team
 from bip.audit.services import record
-from citizens import cpr, crypto
+from citizens import cpr, crypto, history
 from citizens.models import Assignment, Citizen, Enrolment, TargetGroup
 
 
@@ -69,6 +73,7 @@ def _open_spell(
         caseworker=caseworker,
         team=team,
         start=start,
+        source=Assignment.Source.ASSUMED,
     )
     if (citizen.caseworker_id, citizen.team_id) != (caseworker.pk, team.pk):
         citizen.caseworker, citizen.team = caseworker, team
@@ -226,9 +231,17 @@ def enrolment_end(*, citizen: Citizen, end: date, reason: str, by: Any) -> Enrol
     enrolment.end, enrolment.end_reason = end, reason
     enrolment.full_clean()
     enrolment.save(update_fields=["end", "end_reason", "updated_at"])
-    enrolment.assignments.filter(end__isnull=True).update(end=end)
+    close_assignments(enrolment_ids=[enrolment.pk], end=end)
     _audit(by, "enrolment.end", citizen)
     return enrolment
+
+
+def close_assignments(*, enrolment_ids: Iterable[int], end: date) -> int:
+    """A spell ends: its open assignment ends with it, never before its own start (a
+    case worker who took over after the last historic round; citizens/history.py)."""
+    return Assignment.objects.filter(
+        enrolment_id__in=list(enrolment_ids), end__isnull=True
+    ).update(end=Greatest(F("start"), Value(end)))
 
 
 @transaction.atomic
@@ -260,3 +273,140 @@ def enrolment_create(
     )
     _audit(by, "enrolment.create", citizen)
     return enrolment
+
+
+# --- The case-worker history built from imports (citizens/history.py) ---
+
+# Higher apps give the case workers of a spell's stored rounds (DESIGN section 0: a
+# lower app that needs an upper one declares a registry).
+_round_evidence: list[Callable[[list[int]], dict[int, list[history.Evidence]]]] = []
+
+
+def register_round_evidence(
+    source: Callable[[list[int]], dict[int, list[history.Evidence]]],
+) -> None:
+    if source not in _round_evidence:
+        _round_evidence.append(source)
+
+
+HISTORY_CHUNK = 500  # spells read and rebuilt together
+
+
+def assignment_history_rebuild(
+    *,
+    municipality_id: int,
+    evidence: dict[int, list[history.Evidence]],
+    write: bool,
+) -> dict[Hashable, history.Conflict]:
+    """Rebuild the case-worker history of the spells in `evidence` (enrolment id ->
+    the file's case workers) with their stored rounds; with `write`, store it and the
+    citizens' current placement. Returns the conflicts by import row key: the caller
+    reports them (at the check) or refuses to save (nothing is written then)."""
+    conflicts: dict[Hashable, history.Conflict] = {}
+    ids = sorted(evidence)
+    teams = _team_lookup(municipality_id)
+    for i in range(0, len(ids), HISTORY_CHUNK):
+        chunk = ids[i : i + HISTORY_CHUNK]
+        spells = {e.pk: e for e in Enrolment.objects.filter(pk__in=chunk)}
+        stored: dict[int, list[history.Interval]] = defaultdict(list)
+        for a in Assignment.objects.filter(enrolment_id__in=chunk).order_by("start"):
+            stored[a.enrolment_id].append(
+                history.Interval(
+                    a.start, a.end, a.caseworker_id, a.team_id, a.source, pk=a.pk
+                )
+            )
+        rounds: dict[int, list[history.Evidence]] = defaultdict(list)
+        for source in _round_evidence:
+            for enrolment_id, items in source(chunk).items():
+                rounds[enrolment_id] += items
+        writes = []
+        for enrolment_id in chunk:
+            spell = spells[enrolment_id]
+            result = history.rebuild(
+                spell_start=spell.start,
+                spell_end=spell.end,
+                stored=stored[enrolment_id],
+                evidence=[*rounds[enrolment_id], *evidence[enrolment_id]],
+                team_for=lambda cw, day, spell=spell: teams(cw, day, spell.team_id),
+            )
+            conflicts.update(result.conflicts)
+            writes.append((spell, stored[enrolment_id], result))
+        if write and not conflicts:
+            _store_histories(municipality_id, writes)
+    return conflicts
+
+
+def _team_lookup(municipality_id: int) -> Callable[[int, date, int], int]:
+    """The team a case worker worked on at a date: their membership then (the spell's
+    team where they had several, or none)."""
+    memberships: dict[int, list[tuple[date, date | None, int]]] = defaultdict(list)
+    for user_id, team_id, start, end in Membership.objects.filter(
+        municipality_id=municipality_id,
+        team__isnull=False,
+        role__in=[Role.CASEWORKER, Role.TEAM_LEADER],
+    ).values_list("user_id", "team_id", "valid_from", "valid_to"):
+        memberships[user_id].append((start, end, team_id))
+
+    def team_for(caseworker_id: int, day: date, spell_team_id: int) -> int:
+        on_day = {
+            t
+            for start, end, t in memberships.get(caseworker_id, ())
+            if start <= day and (end is None or day <= end)
+        }
+        anytime = {t for _s, _e, t in memberships.get(caseworker_id, ())}
+        for candidates in (on_day, anytime):
+            if spell_team_id in candidates:
+                return spell_team_id
+            if len(candidates) == 1:
+                return next(iter(candidates))
+            if candidates:
+                break  # several teams, none of them the spell's: keep the spell's
+        return spell_team_id
+
+    return team_for
+
+
+def _store_histories(
+    municipality_id: int,
+    writes: list[tuple[Enrolment, list[history.Interval], history.Rebuilt]],
+) -> None:
+    """Write only what changed: rows that differ are replaced (deleted first, so the
+    one-open-assignment index never sees two), the rest stay untouched."""
+    delete, create, placements = [], [], []
+    for spell, stored, result in writes:
+        before = {i.pk: i for i in stored}
+        keep = set()
+        for interval in result.intervals:
+            old = before.get(interval.pk) if interval.pk else None
+            if old is not None and (old.end, old.team_id) == (
+                interval.end,
+                interval.team_id,
+            ):
+                keep.add(old.pk)
+                continue
+            create.append(
+                Assignment(
+                    enrolment_id=spell.pk,
+                    municipality_id=municipality_id,
+                    caseworker_id=interval.caseworker_id,
+                    team_id=interval.team_id,
+                    start=interval.start,
+                    end=interval.end,
+                    source=interval.source,
+                )
+            )
+        delete += [pk for pk in before if pk not in keep]
+        current = result.current
+        if spell.end is None and current is not None:
+            placements.append((spell, current))
+    Assignment.objects.filter(pk__in=delete).delete()
+    Assignment.objects.bulk_create(create, batch_size=2000)
+    for spell, current in placements:  # only spells whose current case worker moved
+        Citizen.objects.filter(pk=spell.citizen_id).exclude(
+            caseworker_id=current.caseworker_id, team_id=current.team_id
+        ).update(caseworker_id=current.caseworker_id, team_id=current.team_id)
+        if spell.team_id != current.team_id:
+            team = Team.objects.get(pk=current.team_id)
+            Enrolment.objects.filter(pk=spell.pk).update(
+                team_id=team.pk, unit_id=team.unit_id
+            )

@@ -1,55 +1,69 @@
-"""Import formats for outcomes (register extracts) and intervention episodes."""
+"""Import formats for outcomes (register extracts) and intervention episodes.
+
+Both are saved set-wise: episodes by INSERT ... SELECT from the staging table,
+outcomes in a stream over the staged rows sorted by citizen, with the outcome rules
+(14-day de-duplication, an imported outcome replacing a hand-entered one, a job,
+education or other exit ending the spell) decided per citizen and written in bulk."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django import forms
+from django.db import connection
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bip.accounts.models import Municipality
+from bip.db import stream
 from bip.imports.common import (
-    citizens_by_hmac,
-    cpr_of,
     date_of,
-    not_found_message,
+    select_sql,
+    staged_citizen_ids,
     text_of,
+    typed,
 )
 from bip.imports.formats import Column, Context, ImportFormat, RawRow, RowResult
-from bip.imports.reading import parse_decimal
-from citizens import crypto
+from bip.imports.reading import fold_code, parse_decimal
+from citizens.imports import CPR_COLUMN, CitizenRows
+from citizens.models import Assignment, Enrolment
+from interventions.models import InterventionEpisode, Outcome
+from interventions.services import DEDUP_DAYS, catalogue, outcome_decision
 
 OUTCOME_NAMES = {
-    "job": "job",
-    "ordinary job": "job",
-    "ordinært job": "job",
-    "ordinaert job": "job",
-    "education": "education",
-    "uddannelse": "education",
-    "subsidised_job": "subsidised_job",
-    "subsidised job": "subsidised_job",
-    "løntilskud": "subsidised_job",
-    "job med løntilskud": "subsidised_job",
-    "other_exit": "other_exit",
-    "other exit": "other_exit",
-    "anden afgang": "other_exit",
-    "back_on_benefit": "back_on_benefit",
-    "back on benefit": "back_on_benefit",
-    "tilbage på ydelse": "back_on_benefit",
+    fold_code(name): kind
+    for name, kind in {
+        "job": "job",
+        "ordinary job": "job",
+        "ordinært job": "job",
+        "almindeligt job": "job",
+        "education": "education",
+        "uddannelse": "education",
+        "subsidised job": "subsidised_job",
+        "subsidized job": "subsidised_job",
+        "løntilskud": "subsidised_job",
+        "job med løntilskud": "subsidised_job",
+        "other exit": "other_exit",
+        "anden afgang": "other_exit",
+        "back on benefit": "back_on_benefit",
+        "tilbage på ydelse": "back_on_benefit",
+    }.items()
 }
-CPR = Column(
-    "cpr", gettext_lazy("CPR number"), aliases=("cpr-nummer", "cprnr", "cpr_nr")
-)
+CITIZENS_PER_STEP = 1000  # citizens whose outcomes are decided and written together
 
 
 class OutcomeFormat(ImportFormat):
     kind = "outcomes"
     label = gettext_lazy("Outcomes from a register extract")
     columns = (
-        CPR,
+        CPR_COLUMN,
         Column("outcome", gettext_lazy("Outcome"), aliases=("udfald", "kind")),
         Column("date", gettext_lazy("Date"), aliases=("dato",)),
     )
@@ -58,8 +72,6 @@ class OutcomeFormat(ImportFormat):
     )
 
     def option_fields(self) -> dict[str, Any]:
-        from django import forms
-
         return {
             "outcomes_known_until": forms.DateField(
                 label=gettext_lazy("Register outcomes are complete until"),
@@ -74,15 +86,16 @@ class OutcomeFormat(ImportFormat):
         return {"outcomes_known_until": data["outcomes_known_until"].isoformat()}
 
     def validate_chunk(self, ctx: Context, rows: list[RawRow]) -> list[RowResult]:
-        from interventions.models import Outcome
-
         results = [RowResult(r.number) for r in rows]
-        parsed = [cpr_of(r, res) for r, res in zip(rows, results, strict=True)]
-        known = citizens_by_hmac(ctx.municipality_id, parsed)
+        found = CitizenRows(ctx, rows, results, spells=False)
+        stored: dict[tuple[int, str], list[date]] = defaultdict(list)
+        for citizen_id, kind, day in Outcome.objects.filter(
+            citizen_id__in={c for c in found.citizen_ids if c}
+        ).values_list("citizen_id", "kind", "date"):
+            stored[(citizen_id, kind)].append(day)
         today = timezone.localdate()
-        keys = []
-        for raw, res, p in zip(rows, results, parsed, strict=True):
-            kind = OUTCOME_NAMES.get(text_of(raw, "outcome").lower())
+        for i, (raw, res) in enumerate(zip(rows, results, strict=True)):
+            kind = OUTCOME_NAMES.get(fold_code(raw.values.get("outcome")))
             if kind is None:
                 res.error(
                     "outcome",
@@ -94,13 +107,9 @@ class OutcomeFormat(ImportFormat):
             day = date_of(raw, res, "date")
             if day and day > today:
                 res.error("date", _("The date is in the future."))
-            citizen_id = None
-            if p is not None:
-                citizen_id = known.get(crypto.keyed_hash(p.digits))
-                if citizen_id is None:
-                    res.error("cpr", not_found_message(p.masked))
-            if p is not None and kind and day:
-                res.key = f"{crypto.keyed_hash(p.digits)}|{kind}|{day.isoformat()}"
+            citizen_id = found.citizen(i, res)
+            if found.key(i) and kind and day:
+                res.key = f"{found.key(i)}|{kind}|{day.isoformat()}"
             res.data.update(
                 {
                     "citizen_id": citizen_id,
@@ -108,59 +117,140 @@ class OutcomeFormat(ImportFormat):
                     "date": day.isoformat() if day else None,
                 }
             )
-            keys.append((citizen_id, kind, day))
-        existing = set(
-            Outcome.objects.filter(
-                citizen_id__in={k[0] for k in keys if k[0]}
-            ).values_list("citizen_id", "kind", "date")
-        )
-        for res, key in zip(results, keys, strict=True):
-            if not res.errors and key in existing:
+            if res.errors or citizen_id is None:
+                continue
+            days = stored.get((citizen_id, kind), [])
+            if day in days:
                 res.same = True
+            elif any(abs((day - d).days) <= DEDUP_DAYS for d in days):
+                res.warn(
+                    "date",
+                    _(
+                        "Within %(n)s days of a stored outcome of the same kind: counted as the same event."
+                    )
+                    % {"n": DEDUP_DAYS},
+                )
         return results
 
-    def commit(self, ctx: Context, rows: Iterable[Any]) -> dict[str, Any]:
-        return _commit_outcomes(ctx, rows)
+    def commit(self, ctx: Context, staged: Any) -> dict[str, Any]:
+        counts = {"created": 0, "merged": 0, "replaced": 0, "spells_ended": 0}
+        for citizens in _outcomes_by_citizen(staged):
+            step = _decide_outcomes(ctx, citizens)
+            for name, value in step.items():
+                counts[name] += value
+        until = ctx.options.get("outcomes_known_until")
+        if until:
+            Municipality.objects.filter(pk=ctx.municipality_id).update(
+                outcomes_known_until=date.fromisoformat(until)
+            )
+        return {**counts, "citizen_ids": staged_citizen_ids(staged)}
 
 
-def _commit_outcomes(ctx: Context, rows: Iterable[Any]) -> dict[str, Any]:
-    """Through the outcome service: de-duplication within 14 days, imported wins over
-    manual, and a job, education or other exit ends the open enrolment."""
-    from bip.accounts.models import Municipality
-    from citizens.models import Citizen
-    from interventions.models import Outcome
-    from interventions.services import outcome_record
+def _outcomes_by_citizen(
+    staged: Any,
+) -> Iterator[dict[int, list[tuple[date, str]]]]:
+    """The staged outcomes sorted by citizen and date, a thousand citizens a step."""
+    qs = typed(staged, citizen_id="int", date="date", kind="text").order_by(
+        "s_citizen_id", "s_date", "s_kind"
+    )
+    chunk: dict[int, list[tuple[date, str]]] = {}
+    for row in stream(qs):
+        citizen_id = row["s_citizen_id"]
+        if citizen_id not in chunk and len(chunk) >= CITIZENS_PER_STEP:
+            yield chunk
+            chunk = {}
+        chunk.setdefault(citizen_id, []).append((row["s_date"], row["s_kind"]))
+    if chunk:
+        yield chunk
 
-    created = merged = 0
-    ids = []
-    for row in rows:
-        citizen = Citizen.objects.get(
-            pk=row.data["citizen_id"], municipality_id=ctx.municipality_id
+
+def _decide_outcomes(
+    ctx: Context, citizens: dict[int, list[tuple[date, str]]]
+) -> dict[str, int]:
+    """Apply the outcome rules to a step's citizens in date order, as the hand-entry
+    service would one outcome at a time, then write the step in bulk."""
+    stored: dict[tuple[int, str], list[Outcome]] = defaultdict(list)
+    for o in Outcome.objects.filter(citizen_id__in=list(citizens)).order_by(
+        "date", "pk"
+    ):
+        stored[(o.citizen_id, o.kind)].append(o)
+    spells: dict[int, list[Enrolment]] = defaultdict(list)
+    for e in Enrolment.objects.filter(citizen_id__in=list(citizens)).order_by("start"):
+        spells[e.citizen_id].append(e)
+    now = timezone.now()
+    created: list[Outcome] = []
+    replaced: dict[int, Outcome] = {}
+    ended: dict[int, Enrolment] = {}
+    merged = 0
+    for citizen_id, rows in citizens.items():
+        for day, kind in rows:
+            outcomes = stored[(citizen_id, kind)]
+            action, near = outcome_decision(outcomes, day, Outcome.Source.IMPORT)
+            if action == "replace":
+                near.date, near.source = day, Outcome.Source.IMPORT
+                near.import_batch_id, near.updated_at = ctx.batch_id, now
+                replaced[near.pk] = near
+            if action != "create":
+                merged += 1
+                continue
+            spell = next(
+                (
+                    e
+                    for e in reversed(spells[citizen_id])
+                    if e.start <= day and (e.end is None or e.end >= day)
+                ),
+                None,
+            )
+            outcome = Outcome(
+                citizen_id=citizen_id,
+                enrolment=spell,
+                municipality_id=ctx.municipality_id,
+                kind=kind,
+                date=day,
+                source=Outcome.Source.IMPORT,
+                import_batch_id=ctx.batch_id,
+                created_by=ctx.user,
+                created_at=now,
+            )
+            outcomes.append(outcome)
+            created.append(outcome)
+            if kind in Outcome.ENDING_KINDS and spell is not None and spell.end is None:
+                spell.end, spell.end_reason = max(day, spell.start), kind
+                spell.updated_at = now
+                ended[spell.pk] = spell
+    Outcome.objects.bulk_create(created, batch_size=2000)
+    Outcome.objects.bulk_update(
+        replaced.values(),
+        ["date", "source", "import_batch_id", "updated_at"],
+        batch_size=1000,
+    )
+    Enrolment.objects.bulk_update(
+        ended.values(), ["end", "end_reason", "updated_at"], batch_size=1000
+    )
+    if ended:  # their open assignment ends with the spell (citizens.services)
+        Assignment.objects.filter(
+            enrolment_id__in=list(ended), end__isnull=True
+        ).update(
+            end=Greatest(
+                F("start"),
+                Subquery(
+                    Enrolment.objects.filter(pk=OuterRef("enrolment_id")).values("end")
+                ),
+            )
         )
-        _outcome, was_created = outcome_record(
-            citizen=citizen,
-            kind=row.data["kind"],
-            day=date.fromisoformat(row.data["date"]),
-            by=ctx.user,
-            source=Outcome.Source.IMPORT,
-            import_batch_id=ctx.batch_id,
-        )
-        created += was_created
-        merged += not was_created
-        ids.append(citizen.pk)
-    until = ctx.options.get("outcomes_known_until")
-    if until:
-        Municipality.objects.filter(pk=ctx.municipality_id).update(
-            outcomes_known_until=date.fromisoformat(until)
-        )
-    return {"created": created, "merged": merged, "citizen_ids": ids}
+    return {
+        "created": len(created),
+        "merged": merged,
+        "replaced": len(replaced),
+        "spells_ended": len(ended),
+    }
 
 
 class EpisodeFormat(ImportFormat):
     kind = "episodes"
     label = gettext_lazy("Intervention episodes")
     columns = (
-        CPR,
+        CPR_COLUMN,
         Column(
             "type",
             gettext_lazy("Intervention type code"),
@@ -188,32 +278,23 @@ class EpisodeFormat(ImportFormat):
     )
 
     def validate_chunk(self, ctx: Context, rows: list[RawRow]) -> list[RowResult]:
-        from citizens.models import Enrolment
-        from interventions.models import InterventionEpisode
-        from interventions.services import catalogue
-
-        types = {t.code: t for t in catalogue(municipality_id=ctx.municipality_id)}
+        types = {}
+        for t in catalogue(municipality_id=ctx.municipality_id):
+            types[fold_code(t.code)] = t
         results = [RowResult(r.number) for r in rows]
-        parsed = [cpr_of(r, res) for r, res in zip(rows, results, strict=True)]
-        known = citizens_by_hmac(ctx.municipality_id, parsed)
-        enrolments: dict[int, list[Any]] = {}
-        for e in Enrolment.objects.filter(citizen_id__in=set(known.values())).order_by(
-            "start"
-        ):
-            enrolments.setdefault(e.citizen_id, []).append(e)
+        found = CitizenRows(ctx, rows, results)
+        spell_ids = [s.pk for items in found.spells.values() for s in items]
         existing = {
             (e.enrolment_id, e.type_id, e.start): e
-            for e in InterventionEpisode.objects.filter(
-                enrolment__citizen_id__in=set(known.values())
-            )
+            for e in InterventionEpisode.objects.filter(enrolment_id__in=spell_ids)
         }
-        for raw, res, p in zip(rows, results, parsed, strict=True):
-            code = text_of(raw, "type")
-            t = types.get(code)
+        for i, (raw, res) in enumerate(zip(rows, results, strict=True)):
+            t = types.get(fold_code(raw.values.get("type")))
             if t is None:
                 res.error(
                     "type",
-                    _("Unknown intervention type code %(code)s.") % {"code": code},
+                    _("Unknown intervention type code %(code)s.")
+                    % {"code": text_of(raw, "type")},
                 )
             start = date_of(raw, res, "start")
             end = date_of(raw, res, "end", required=False)
@@ -223,41 +304,16 @@ class EpisodeFormat(ImportFormat):
                 res.error(
                     "type", _("This intervention type is not in use on the start date.")
                 )
-            hours = None
-            if text_of(raw, "hours_per_week"):
-                try:
-                    hours = parse_decimal(raw.values["hours_per_week"])
-                    if not 0 <= hours <= 80:
-                        res.error(
-                            "hours_per_week", _("Hours per week must be from 0 to 80.")
-                        )
-                except ValueError as exc:
-                    res.error("hours_per_week", str(exc))
-            citizen_id = known.get(crypto.keyed_hash(p.digits)) if p else None
-            if p is not None and citizen_id is None:
-                res.error("cpr", not_found_message(p.masked))
-            enrolment = None
-            if citizen_id and start:
-                enrolment = next(
-                    (
-                        e
-                        for e in enrolments.get(citizen_id, [])
-                        if e.start <= start and (e.end is None or start <= e.end)
-                    ),
-                    None,
-                )
-                if enrolment is None:
-                    res.error(
-                        "start",
-                        _("The start date is outside the citizen's enrolments."),
-                    )
-            if p and t and start:
-                res.key = f"{crypto.keyed_hash(p.digits)}|{t.code}|{start.isoformat()}"
+            hours = _hours(raw, res)
+            citizen_id = found.citizen(i, res)
+            spell = found.spell(citizen_id, start, res, "start")
+            if found.key(i) and t and start:
+                res.key = f"{found.key(i)}|{t.code}|{start.isoformat()}"
             provider = text_of(raw, "provider")[:150]
             res.data.update(
                 {
                     "citizen_id": citizen_id,
-                    "enrolment_id": enrolment.pk if enrolment else None,
+                    "enrolment_id": spell.pk if spell else None,
                     "type_id": t.pk if t else None,
                     "start": start.isoformat() if start else None,
                     "end": end.isoformat() if end else None,
@@ -265,8 +321,8 @@ class EpisodeFormat(ImportFormat):
                     "hours_per_week": str(hours) if hours is not None else None,
                 }
             )
-            if enrolment and t and start and not res.errors:
-                old = existing.get((enrolment.pk, t.pk, start))
+            if spell and t and start and not res.errors:
+                old = existing.get((spell.pk, t.pk, start))
                 if old is not None:
                     if (old.end, old.provider, old.hours_per_week) == (
                         end,
@@ -283,29 +339,55 @@ class EpisodeFormat(ImportFormat):
                         )
         return results
 
-    def commit(self, ctx: Context, rows: Iterable[Any]) -> dict[str, Any]:
-        from interventions.models import InterventionEpisode
-
-        batch, ids = [], []
-        for row in rows:
-            d = row.data
-            batch.append(
-                InterventionEpisode(
-                    enrolment_id=d["enrolment_id"],
-                    municipality_id=ctx.municipality_id,
-                    type_id=d["type_id"],
-                    start=date.fromisoformat(d["start"]),
-                    end=date.fromisoformat(d["end"]) if d["end"] else None,
-                    provider=d["provider"],
-                    hours_per_week=d["hours_per_week"],
-                    source="import",
-                    import_batch_id=ctx.batch_id,
-                    created_by=ctx.user,
-                )
+    def commit(self, ctx: Context, staged: Any) -> dict[str, Any]:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        rows_sql, params = select_sql(
+            typed(
+                staged,
+                enrolment_id="int",
+                type_id="int",
+                start="date",
+                end="date",
+                provider="text",
+                hours_per_week="decimal",
             )
-            ids.append(d["citizen_id"])
-        InterventionEpisode.objects.bulk_create(batch, batch_size=2000)
-        return {"created": len(batch), "citizen_ids": ids}
+        )
+        table = InterventionEpisode._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO "{table}" (enrolment_id, municipality_id, type_id, start,
+                    "end", provider, hours_per_week, note, source, import_batch_id,
+                    created_by_id, created_at, updated_at)
+                SELECT s.s_enrolment_id, %s, s.s_type_id, s.s_start, s.s_end,
+                    COALESCE(s.s_provider, ''), s.s_hours_per_week, '', 'import', %s,
+                    %s, %s, %s
+                FROM ({rows_sql}) s
+                """,  # noqa: S608 - the table name from the model, values bound
+                [ctx.municipality_id, ctx.batch_id, ctx.user.pk, now, now, *params],
+            )
+            created = cursor.rowcount
+        return {"created": created, "citizen_ids": staged_citizen_ids(staged)}
 
 
-__all__ = ["Q"]
+def _hours(raw: RawRow, res: RowResult) -> Decimal | None:
+    """Hours per week as the form takes them: 0 to 80 with at most one decimal. A value
+    with more decimals is refused, never rounded without a word."""
+    if not text_of(raw, "hours_per_week"):
+        return None
+    try:
+        hours = parse_decimal(raw.values["hours_per_week"])
+    except ValueError as exc:
+        res.error("hours_per_week", str(exc))
+        return None
+    if not 0 <= hours <= 80:
+        res.error("hours_per_week", _("Hours per week must be from 0 to 80."))
+        return None
+    if hours != hours.quantize(Decimal("0.1")):
+        res.error(
+            "hours_per_week",
+            _("%(value)s has more than one decimal: give hours per week as 12,5 or 13.")
+            % {"value": text_of(raw, "hours_per_week")},
+        )
+        return None
+    return hours

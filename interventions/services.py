@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -178,6 +178,21 @@ def episode_start_many(
     return created, []
 
 
+def outcome_decision(
+    outcomes: list[Outcome], day: date, source: str
+) -> tuple[str, Outcome | None]:
+    """What a new outcome of a kind on `day` does, given the citizen's stored outcomes
+    of that kind (by date): the same kind within 14 days is one event ("merge"),
+    where an imported outcome replaces a hand-entered one ("replace"); otherwise a
+    new event ("create"). The hand-entry service and the import both decide here."""
+    near = next((o for o in outcomes if abs((o.date - day).days) <= DEDUP_DAYS), None)
+    if near is None:
+        return "create", None
+    if source == Outcome.Source.IMPORT and near.source == Outcome.Source.MANUAL:
+        return "replace", near
+    return "merge", near
+
+
 @transaction.atomic
 def outcome_record(
     *,
@@ -188,25 +203,21 @@ def outcome_record(
     source: str = Outcome.Source.MANUAL,
     import_batch_id: int | None = None,
 ) -> tuple[Outcome, bool]:
-    """Record an outcome. The same kind within 14 days is one event; an imported
-    outcome replaces a manual one. An ordinary job, education or other exit ends the
-    open enrolment (and so the round schedule); a subsidised job does not.
+    """Record an outcome (see outcome_decision). An ordinary job, education or other
+    exit ends the open enrolment (and so the round schedule); a subsidised job does
+    not.
 
     Returns (outcome, created)."""
     if kind not in Outcome.Kind.values:
         raise ValidationError({"kind": _("Unknown outcome.")})
-    near = (
+    stored = list(
         Outcome.objects.select_for_update()
-        .filter(
-            citizen=citizen,
-            kind=kind,
-            date__gte=day - timedelta(days=DEDUP_DAYS),
-            date__lte=day + timedelta(days=DEDUP_DAYS),
-        )
-        .first()
+        .filter(citizen=citizen, kind=kind)
+        .order_by("date", "pk")
     )
+    action, near = outcome_decision(stored, day, source)
     if near is not None:
-        if source == Outcome.Source.IMPORT and near.source == Outcome.Source.MANUAL:
+        if action == "replace":
             near.date, near.source, near.import_batch_id = day, source, import_batch_id
             near.save(update_fields=["date", "source", "import_batch_id", "updated_at"])
             record(

@@ -10,9 +10,11 @@ class MeasurementsConfig(AppConfig):
 
     def ready(self) -> None:
         from bip.imports import formats
-        from measurements.imports import RoundFormat
+        from citizens.services import register_round_evidence
+        from measurements.imports import RoundFormat, round_evidence
 
         formats.register(RoundFormat())
+        register_round_evidence(round_evidence)
 
         from django.utils.translation import gettext_lazy as _
 

@@ -1,27 +1,43 @@
-"""Import format: historic measurement rounds in long format (one answer a row)."""
+"""Import format: historic measurement rounds in long format (one answer a row).
+
+The check validates each row, then the file as a whole: one case worker per round, and
+the case workers' history (citizens/history.py) without contradicting what is stored.
+The save moves the batch set-wise from the staging table (INSERT ... SELECT): the
+history first, then rounds, responses and answers, and one recompute of the scores
+that waits until the municipality's run of imports is over."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bip.accounts.models import User
+from bip.db import is_postgres, stream
+from bip.exceptions import ApplicationError
 from bip.imports.common import (
-    citizens_by_hmac,
-    cpr_of,
     date_of,
-    not_found_message,
+    select_sql,
+    staged_citizen_ids,
     text_of,
+    typed,
 )
 from bip.imports.formats import Column, Context, ImportFormat, RawRow, RowResult
-from bip.imports.reading import parse_decimal
-from citizens import crypto
+from bip.imports.reading import fold_code, parse_decimal
+from citizens import history
+from citizens.imports import CPR_COLUMN, CitizenRows, conflict_text
+from citizens.models import Assignment, Enrolment
+from citizens.services import assignment_history_rebuild
+from measurements.models import Answer, Response, Round
+from measurements.scoring.recompute import scores_request_after_import
+from measurements.services import instrument_current
 
 RESPONDENTS = {
     "citizen": "citizen",
@@ -30,15 +46,14 @@ RESPONDENTS = {
     "sagsbehandler": "caseworker",
     "case worker": "caseworker",
 }
+SPELLS_PER_STEP = 500  # spells whose history is checked or rebuilt together
 
 
 class RoundFormat(ImportFormat):
     kind = "rounds"
     label = gettext_lazy("Historic measurement rounds (long format)")
     columns = (
-        Column(
-            "cpr", gettext_lazy("CPR number"), aliases=("cpr-nummer", "cprnr", "cpr_nr")
-        ),
+        CPR_COLUMN,
         Column(
             "round_date",
             gettext_lazy("Round date"),
@@ -63,57 +78,29 @@ class RoundFormat(ImportFormat):
     )
 
     def validate_chunk(self, ctx: Context, rows: list[RawRow]) -> list[RowResult]:
-        from bip.accounts.models import User
-        from citizens.models import Enrolment
-        from measurements.models import Answer
-        from measurements.services import instrument_current
-
         version = instrument_current(municipality_id=ctx.municipality_id)
         questions = list(version.questions.all())
-        by_code = {q.code: q for q in questions}
+        by_code = {fold_code(q.code): q for q in questions}
         by_indicator = {}
         for q in sorted(questions, key=lambda q: q.order):
-            by_indicator.setdefault((q.respondent, q.indicator), q)
+            by_indicator.setdefault((q.respondent, fold_code(q.indicator)), q)
         results = [RowResult(r.number) for r in rows]
-        parsed = [cpr_of(r, res) for r, res in zip(rows, results, strict=True)]
-        known = citizens_by_hmac(ctx.municipality_id, parsed)
-        enrolments: dict[int, list[Any]] = defaultdict(list)
-        for e in Enrolment.objects.filter(citizen_id__in=set(known.values())).order_by(
-            "start"
-        ):
-            enrolments[e.citizen_id].append(e)
-        users = {
-            u.username.lower(): u.pk
-            for u in User.objects.filter(
-                memberships__municipality_id=ctx.municipality_id
-            )
-        }
-        stored = {
-            (
-                a.response.round.enrolment_id,
-                a.response.round.round_date,
-                a.response.respondent,
-                a.question.code,
-            ): (a.value, a.missing_reason)
-            for a in Answer.objects.filter(
-                response__round__enrolment__citizen_id__in=set(known.values()),
-                superseded_at__isnull=True,
-                response__round__state="complete",
-            ).select_related("response__round", "question")
-        }
+        found = CitizenRows(ctx, rows, results)
+        users = _caseworkers(ctx.municipality_id)
+        stored = _stored_answers(found.spells)
         today = timezone.localdate()
-        for raw, res, p in zip(rows, results, parsed, strict=True):
+        for i, (raw, res) in enumerate(zip(rows, results, strict=True)):
             day = date_of(raw, res, "round_date")
             if day and day > today:
                 res.error("round_date", _("The date is in the future."))
-            respondent = RESPONDENTS.get(text_of(raw, "respondent").lower())
+            respondent = RESPONDENTS.get(fold_code(raw.values.get("respondent")))
             if respondent is None:
                 res.error(
                     "respondent",
                     _("Unknown respondent %(value)s (use citizen or caseworker).")
                     % {"value": text_of(raw, "respondent")},
                 )
-            code = text_of(raw, "question")
+            code = fold_code(raw.values.get("question"))
             question = by_code.get(code) or (
                 by_indicator.get((respondent, code)) if respondent else None
             )
@@ -123,27 +110,12 @@ class RoundFormat(ImportFormat):
                     _(
                         "Unknown indicator or question code %(value)s for this respondent."
                     )
-                    % {"value": code},
+                    % {"value": text_of(raw, "question")},
                 )
                 question = None
             elif respondent is None:
                 question = None
-            value, reason = None, ""
-            text = text_of(raw, "value")
-            if text == "":
-                reason = "not_asked"  # an empty cell: not answered, never a 0
-            else:
-                try:
-                    number = parse_decimal(raw.values["value"])
-                except ValueError as exc:
-                    res.error("value", str(exc))
-                else:
-                    if number != number.to_integral_value() or not 1 <= number <= 5:
-                        res.error(
-                            "value", _("%(value)s is outside 1-5.") % {"value": text}
-                        )
-                    else:
-                        value = int(number)
+            value, reason = _value(raw, res)
             caseworker_id = None
             if text_of(raw, "caseworker"):
                 caseworker_id = users.get(text_of(raw, "caseworker").lower())
@@ -153,29 +125,16 @@ class RoundFormat(ImportFormat):
                         _("Unknown case worker %(value)s in your municipality.")
                         % {"value": text_of(raw, "caseworker")},
                     )
-            citizen_id = known.get(crypto.keyed_hash(p.digits)) if p else None
-            if p is not None and citizen_id is None:
-                res.error("cpr", not_found_message(p.masked))
-            enrolment = None
-            if citizen_id and day:
-                enrolment = next(
-                    (
-                        e
-                        for e in enrolments[citizen_id]
-                        if e.start <= day and (e.end is None or day <= e.end)
-                    ),
-                    None,
+            citizen_id = found.citizen(i, res)
+            spell = found.spell(citizen_id, day, res, "round_date")
+            if found.key(i) and day and respondent and question:
+                res.key = (
+                    f"{found.key(i)}|{day.isoformat()}|{respondent}|{question.code}"
                 )
-                if enrolment is None:
-                    res.error(
-                        "round_date", _("The date is outside the citizen's enrolments.")
-                    )
-            if p and day and respondent and question:
-                res.key = f"{crypto.keyed_hash(p.digits)}|{day.isoformat()}|{respondent}|{question.code}"
             res.data.update(
                 {
                     "citizen_id": citizen_id,
-                    "enrolment_id": enrolment.pk if enrolment else None,
+                    "enrolment_id": spell.pk if spell else None,
                     "round_date": day.isoformat() if day else None,
                     "respondent": respondent,
                     "question_id": question.pk if question else None,
@@ -185,8 +144,8 @@ class RoundFormat(ImportFormat):
                     "caseworker_id": caseworker_id,
                 }
             )
-            if enrolment and question and not res.errors:
-                old = stored.get((enrolment.pk, day, respondent, question.code))
+            if spell and question and not res.errors:
+                old = stored.get((spell.pk, day, respondent, question.pk))
                 if old is not None:
                     if old == (value, reason):
                         res.same = True
@@ -199,81 +158,254 @@ class RoundFormat(ImportFormat):
                         )
         return results
 
-    def commit(self, ctx: Context, rows: Iterable[Any]) -> dict[str, Any]:
-        from citizens.models import Assignment, Enrolment
-        from measurements.models import Answer, Respondent, Response, Round
-
-        grouped: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            grouped[(row.data["enrolment_id"], row.data["round_date"])].append(row.data)
-        enrolments = {
-            e.pk: e for e in Enrolment.objects.filter(pk__in={k[0] for k in grouped})
-        }
-        rounds_created, answers = 0, []
-        ids = []
-        for (enrolment_id, day_text), items in grouped.items():
-            day = date.fromisoformat(day_text)
-            enrolment = enrolments[enrolment_id]
-            rnd = Round.objects.filter(
-                enrolment_id=enrolment_id, round_date=day, state="complete"
-            ).first()
-            if rnd is None:
-                named = next(
-                    (i["caseworker_id"] for i in items if i["caseworker_id"]), None
-                )
-                assignment = (
-                    Assignment.objects.filter(enrolment_id=enrolment_id, start__lte=day)
-                    .filter(Q(end__isnull=True) | Q(end__gt=day))
-                    .order_by("-start")
-                    .first()
-                )
-                rnd = Round.objects.create(
-                    enrolment=enrolment,
-                    municipality_id=ctx.municipality_id,
-                    instrument_version_id=items[0]["version_id"],
-                    state=Round.State.COMPLETE,
-                    round_date=day,
-                    team_id=assignment.team_id if assignment else enrolment.team_id,
-                    caseworker_id=named
-                    or (assignment.caseworker_id if assignment else None),
-                    target_group_id=enrolment.target_group_id,
-                    created_by=ctx.user,
-                    both_in_on=day,
-                )
-                rounds_created += 1
-            responses = {r.respondent: r for r in rnd.responses.all()}
-            stamp = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
-            for respondent in Respondent.values:
-                if respondent not in responses and any(
-                    i["respondent"] == respondent for i in items
-                ):
-                    responses[respondent] = Response.objects.create(
-                        round=rnd,
-                        respondent=respondent,
-                        state=Response.State.SUBMITTED,
-                        channel=Response.Channel.IMPORT,
-                        submitted_at=stamp,
-                    )
-            for i in items:
-                answers.append(
-                    Answer(
-                        response=responses[i["respondent"]],
-                        question_id=i["question_id"],
-                        value=i["value"],
-                        missing_reason=i["reason"],
-                    )
-                )
-            ids.append(enrolment.citizen_id)
-        Answer.objects.bulk_create(answers, batch_size=2000)
-        if grouped:
-            from measurements.scoring.recompute import scores_request
-
-            # the imported spells' rounds are scored after the import commits; a
-            # large import: the whole municipality (only changed rounds are written)
-            scores_request(
-                municipality_id=ctx.municipality_id,
-                trigger="import",
-                enrolment_ids=list(enrolments) if len(enrolments) <= 1000 else None,
-                by=ctx.user,
+    def check_batch(
+        self, ctx: Context, staged: Any
+    ) -> dict[int, list[tuple[str, str]]]:
+        """One case worker per round, the same as a stored round's, and a history of
+        case workers that contradicts nothing stored (checked spell by spell)."""
+        problems: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for spells in _rounds_by_spell(staged, with_rows=True):
+            snapshots = _stored_round_caseworkers(list(spells))
+            evidence: dict[int, list[history.Evidence]] = {}
+            for enrolment_id, rounds in spells.items():
+                evidence[enrolment_id] = []
+                for day, caseworkers, row_ids in rounds:
+                    named = next(iter(caseworkers)) if len(caseworkers) == 1 else None
+                    stored = snapshots.get((enrolment_id, day))
+                    if len(caseworkers) > 1:
+                        message = _("Two case workers are named for the same round.")
+                    elif named is not None and stored not in (None, named):
+                        message = conflict_text(history.Conflict(stored, day, "round"))
+                    else:
+                        if named is not None and stored is None:
+                            evidence[enrolment_id].append(
+                                history.Evidence(day, named, keys=tuple(row_ids))
+                            )
+                        continue
+                    for row_id in row_ids:
+                        problems[row_id].append(("caseworker", message))
+            conflicts = assignment_history_rebuild(
+                municipality_id=ctx.municipality_id, evidence=evidence, write=False
             )
-        return {"rounds": rounds_created, "answers": len(answers), "citizen_ids": ids}
+            for row_id, conflict in conflicts.items():
+                problems[row_id].append(("caseworker", conflict_text(conflict)))
+        return problems
+
+    def commit(self, ctx: Context, staged: Any) -> dict[str, Any]:
+        # 1. the case workers' history, spell by spell
+        for spells in _rounds_by_spell(staged, with_rows=False):
+            evidence = {
+                enrolment_id: [
+                    history.Evidence(day, next(iter(cws)))
+                    for day, cws, _ids in rounds
+                    if cws
+                ]
+                for enrolment_id, rounds in spells.items()
+            }
+            if assignment_history_rebuild(
+                municipality_id=ctx.municipality_id, evidence=evidence, write=True
+            ):
+                raise ApplicationError(
+                    _(
+                        "The case workers' history changed since the file was checked. Upload the file again."
+                    )
+                )
+        # 2. rounds, responses and answers, set-wise from the staging table
+        counts = _insert_rounds(ctx, staged)
+        citizen_ids = staged_citizen_ids(staged)
+        if counts["answers"]:
+            scores_request_after_import(
+                municipality_id=ctx.municipality_id, by=ctx.user
+            )
+        return {**counts, "citizen_ids": citizen_ids}
+
+
+def _value(raw: RawRow, res: RowResult) -> tuple[int | None, str]:
+    """1-5, or an empty cell: not answered (never a 0)."""
+    text = text_of(raw, "value")
+    if text == "":
+        return None, "not_asked"
+    try:
+        number = parse_decimal(raw.values["value"])
+    except ValueError as exc:
+        res.error("value", str(exc))
+        return None, ""
+    if number != number.to_integral_value() or not 1 <= number <= 5:
+        res.error("value", _("%(value)s is outside 1-5.") % {"value": text})
+        return None, ""
+    return int(number), ""
+
+
+def _caseworkers(municipality_id: int) -> dict[str, int]:
+    """User name or e-mail -> id, for the users of the municipality."""
+    users: dict[str, int] = {}
+    for pk, username, email in User.objects.filter(
+        memberships__municipality_id=municipality_id
+    ).values_list("pk", "username", "email"):
+        users[username.lower()] = pk
+        if email:
+            users.setdefault(email.lower(), pk)
+    return users
+
+
+def _stored_answers(spells: dict[int, list[Any]]) -> dict[tuple, tuple]:
+    """(enrolment, date, respondent, question) -> (value, reason) of the current
+    answers in the chunk's spells."""
+    enrolment_ids = [s.pk for items in spells.values() for s in items]
+    if not enrolment_ids:
+        return {}
+    rows = Answer.objects.filter(
+        response__round__enrolment_id__in=enrolment_ids,
+        response__round__state=Round.State.COMPLETE,
+        superseded_at__isnull=True,
+    ).values_list(
+        "response__round__enrolment_id",
+        "response__round__round_date",
+        "response__respondent",
+        "question_id",
+        "value",
+        "missing_reason",
+    )
+    return {row[:4]: row[4:] for row in rows}
+
+
+def _stored_round_caseworkers(enrolment_ids: list[int]) -> dict[tuple[int, date], int]:
+    return {
+        (e, d): cw
+        for e, d, cw in Round.objects.filter(
+            enrolment_id__in=enrolment_ids,
+            state=Round.State.COMPLETE,
+            caseworker_id__isnull=False,
+        ).values_list("enrolment_id", "round_date", "caseworker_id")
+    }
+
+
+def round_evidence(enrolment_ids: list[int]) -> dict[int, list[history.Evidence]]:
+    """The case workers of the spells' stored complete rounds (registered with the
+    citizens app's history, which cannot read rounds itself)."""
+    out: dict[int, list[history.Evidence]] = defaultdict(list)
+    for (e, d), cw in _stored_round_caseworkers(enrolment_ids).items():
+        out[e].append(history.Evidence(d, cw))
+    return out
+
+
+def _rounds_by_spell(
+    staged: Any, *, with_rows: bool
+) -> Iterator[dict[int, list[tuple[date, set[int], list[int]]]]]:
+    """The staged rounds, spell by spell, a few hundred spells at a time: per round
+    its date, the case workers named for it and (with_rows) its row ids. Streamed,
+    so a file of a million rows never sits in memory."""
+    if with_rows:
+        qs = typed(staged, enrolment_id="int", round_date="date", caseworker_id="int")
+        rows = (
+            (r["s_enrolment_id"], r["s_round_date"], r["s_caseworker_id"], r["id"])
+            for r in stream(
+                qs.values(
+                    "id", "s_enrolment_id", "s_round_date", "s_caseworker_id"
+                ).order_by("s_enrolment_id", "s_round_date")
+            )
+        )
+    else:
+        qs = (
+            typed(staged, enrolment_id="int", round_date="date", caseworker_id="int")
+            .values("s_enrolment_id", "s_round_date")
+            .annotate(lo=Min("s_caseworker_id"), hi=Max("s_caseworker_id"))
+            .order_by("s_enrolment_id", "s_round_date")
+        )
+        rows = (
+            (r["s_enrolment_id"], r["s_round_date"], r["lo"], None) for r in stream(qs)
+        )
+    spells: dict[int, list[tuple[date, set[int], list[int]]]] = {}
+    last: tuple[int, date] | None = None
+    for enrolment_id, day, caseworker_id, row_id in rows:
+        if (enrolment_id, day) != last:
+            if enrolment_id not in spells and len(spells) >= SPELLS_PER_STEP:
+                yield spells
+                spells = {}
+            spells.setdefault(enrolment_id, []).append((day, set(), []))
+            last = (enrolment_id, day)
+        _day, caseworkers, row_ids = spells[enrolment_id][-1]
+        if caseworker_id is not None:
+            caseworkers.add(caseworker_id)
+        if row_id is not None:
+            row_ids.append(row_id)
+    if spells:
+        yield spells
+
+
+def _insert_rounds(ctx: Context, staged: Any) -> dict[str, int]:
+    """INSERT ... SELECT from the staging rows: rounds that are not stored yet (the
+    team and case worker at the time from the history just built), the responses
+    they lack, and every answer."""
+    now = timezone.now()
+    r, e, a = Round._meta.db_table, Enrolment._meta.db_table, Assignment._meta.db_table
+    resp, ans = Response._meta.db_table, Answer._meta.db_table
+    rows_sql, rows_params = select_sql(
+        typed(
+            staged,
+            enrolment_id="int",
+            round_date="date",
+            respondent="text",
+            question_id="int",
+            value="int",
+            reason="text",
+            version_id="int",
+            caseworker_id="int",
+        )
+    )
+    holder = (
+        f'SELECT {{col}} FROM "{a}" x WHERE x.enrolment_id = s.s_enrolment_id '  # noqa: S608
+        f"AND x.start <= s.s_round_date ORDER BY x.start DESC, x.id DESC LIMIT 1"
+    )
+    stamp = (
+        "(s.s_round_date::timestamp AT TIME ZONE 'UTC')"
+        if is_postgres(connection)
+        else "(s.s_round_date || ' 00:00:00')"
+    )
+    now_value = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO "{r}" (enrolment_id, municipality_id, instrument_version_id,
+                state, round_date, team_id, caseworker_id, target_group_id,
+                lock_version, both_in_on, created_by_id, created_at, updated_at)
+            SELECT s.s_enrolment_id, %s, MIN(s.s_version_id), 'complete',
+                s.s_round_date,
+                COALESCE(({holder.format(col="x.team_id")}), en.team_id),
+                COALESCE(MAX(s.s_caseworker_id), ({holder.format(col="x.caseworker_id")})),
+                en.target_group_id, 0, s.s_round_date, %s, %s, %s
+            FROM ({rows_sql}) s JOIN "{e}" en ON en.id = s.s_enrolment_id
+            WHERE NOT EXISTS (
+                SELECT 1 FROM "{r}" o WHERE o.enrolment_id = s.s_enrolment_id
+                AND o.round_date = s.s_round_date AND o.state = 'complete')
+            GROUP BY s.s_enrolment_id, s.s_round_date, en.team_id, en.target_group_id
+            """,  # noqa: S608 - table names from the models, values bound
+            [ctx.municipality_id, ctx.user.pk, now_value, now_value, *rows_params],
+        )
+        rounds = cursor.rowcount
+        cursor.execute(
+            f"""
+            INSERT INTO "{resp}" (round_id, respondent, state, channel, submitted_at,
+                created_at, updated_at)
+            SELECT DISTINCT o.id, s.s_respondent, 'submitted', 'import', {stamp}, %s, %s
+            FROM ({rows_sql}) s JOIN "{r}" o ON o.enrolment_id = s.s_enrolment_id
+                AND o.round_date = s.s_round_date AND o.state = 'complete'
+            WHERE NOT EXISTS (
+                SELECT 1 FROM "{resp}" p WHERE p.round_id = o.id
+                AND p.respondent = s.s_respondent)
+            """,  # noqa: S608
+            [now_value, now_value, *rows_params],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO "{ans}" (response_id, question_id, value, missing_reason,
+                answered_at, correction_reason)
+            SELECT p.id, s.s_question_id, s.s_value, COALESCE(s.s_reason, ''), %s, ''
+            FROM ({rows_sql}) s JOIN "{r}" o ON o.enrolment_id = s.s_enrolment_id
+                AND o.round_date = s.s_round_date AND o.state = 'complete'
+            JOIN "{resp}" p ON p.round_id = o.id AND p.respondent = s.s_respondent
+            """,  # noqa: S608
+            [now_value, *rows_params],
+        )
+        answers = cursor.rowcount
+    return {"rounds": rounds, "answers": answers}

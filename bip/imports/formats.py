@@ -3,7 +3,6 @@ them; the staging, dry run, report, progress and commit are shared here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,8 +59,17 @@ class ImportFormat:
     def validate_chunk(self, ctx: Context, rows: list[RawRow]) -> list[RowResult]:
         raise NotImplementedError
 
-    def commit(self, ctx: Context, rows: Iterable[Any]) -> dict[str, int]:
-        """Write the batch's new rows (ImportRow objects) to the real tables."""
+    def check_batch(
+        self, ctx: Context, staged: Any
+    ) -> dict[int, list[tuple[str, str]]]:
+        """Checks that need the whole file (rows of one round, a case worker's
+        history), after every chunk is staged: staged row id -> [(column, problem)].
+        `staged` is the batch's new rows (a queryset of ImportRow)."""
+        return {}
+
+    def commit(self, ctx: Context, staged: Any) -> dict[str, Any]:
+        """Move the batch's new rows (a queryset of ImportRow) to the real tables,
+        set-wise where the volume calls for it; inside the caller's transaction."""
         raise NotImplementedError
 
     def option_fields(self) -> dict[str, Any]:
@@ -70,9 +78,6 @@ class ImportFormat:
 
     def options_from(self, data: dict[str, Any]) -> dict[str, Any]:
         return {}
-
-    def citizen_ids(self, ctx: Context, rows: Iterable[Any]) -> list[int]:
-        return sorted({r.data["citizen_id"] for r in rows if r.data.get("citizen_id")})
 
 
 def register(fmt: ImportFormat) -> None:

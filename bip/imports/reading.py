@@ -14,8 +14,10 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
-MAX_BYTES = 50 * 1024 * 1024
-MAX_ROWS = 200_000
+# A large municipality's whole history fits: 2,000,000 rows (a historic rounds file
+# has one answer a row) at about 60 bytes a row, with room for long names.
+MAX_BYTES = 256 * 1024 * 1024
+MAX_ROWS = 2_000_000
 ENCODINGS = ("auto", "utf-8", "windows-1252")
 
 
@@ -68,6 +70,7 @@ def open_csv(fh: IO[bytes], encoding_choice: str) -> Table:
     fh.seek(0)
     total = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
     fh.seek(0)
+    _check_rows(total - 1)
     first_line = sample.split(b"\n", 1)[0].decode(
         encoding.replace("-sig", ""), errors="replace"
     )
@@ -135,7 +138,15 @@ def open_xlsx(fh: IO[bytes]) -> Table:
             yield number, list(cells), None
 
     total = (ws.max_row or 1) - 1
+    _check_rows(total)
     return Table(header=header, rows=rows(), total_hint=max(total, 1), encoding="XLSX")
+
+
+def _check_rows(lines: int) -> None:
+    """Refuse a file with too many rows before parsing it (blank lines counted too:
+    a file just under the limit with many blank lines is caught while reading)."""
+    if lines > MAX_ROWS:
+        raise FileError(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
 
 
 def open_table(fh: IO[bytes], name: str, encoding_choice: str) -> Table:
@@ -186,6 +197,16 @@ def parse_decimal(value: Any) -> Decimal:
         return Decimal(text.replace(",", "."))
     except InvalidOperation:
         raise ValueError(_("%(value)s is not a number.") % {"value": value}) from None
+
+
+def fold_code(value: Any) -> str:
+    """A code or name as people spell it, for look-ups: case, "_" and "-" against
+    spaces, and Danish letters written out ("ordinært job", "ordinaert_job" and
+    "Ordinært-Job" are one code)."""
+    text = cell_text(value).lower()
+    for letter, plain in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
+        text = text.replace(letter, plain)
+    return " ".join(re.sub(r"[_\-]+", " ", text).split())
 
 
 def cell_text(value: Any) -> str:

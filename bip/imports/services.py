@@ -174,7 +174,8 @@ def _stage(
 
 
 def _finish_check(batch: ImportBatch, fmt: formats.ImportFormat) -> None:
-    """Duplicates within the file, then the counts."""
+    """Duplicates within the file, the format's checks over the whole file, then the
+    counts."""
     dupes = (
         batch.rows.exclude(key="")
         .values("key")
@@ -189,6 +190,22 @@ def _finish_check(batch: ImportBatch, fmt: formats.ImportFormat) -> None:
         ]
         row.status = ImportRow.Status.ERROR
         row.save(update_fields=["errors", "status"])
+    problems = fmt.check_batch(
+        _context(batch), batch.rows.filter(status=ImportRow.Status.NEW)
+    )
+    ids = sorted(problems)
+    for i in range(0, len(ids), CHUNK):
+        rows = list(ImportRow.objects.filter(pk__in=ids[i : i + CHUNK]))
+        for row in rows:
+            row.errors = [
+                *row.errors,
+                *(
+                    {"column": column, "problem": str(problem)}
+                    for column, problem in problems[row.pk]
+                ),
+            ]
+            row.status = ImportRow.Status.ERROR
+        ImportRow.objects.bulk_update(rows, ["errors", "status"])
     counts = dict(batch.rows.values_list("status").annotate(n=Count("pk")))
     batch.rows_total = sum(counts.values())
     batch.rows_error = counts.get(ImportRow.Status.ERROR, 0)
@@ -231,8 +248,7 @@ def commit_job(claim: Any) -> None:
     fmt = formats.format_for(batch.kind)
     ctx = _context(batch)
     with transaction.atomic():
-        new_rows = batch.rows.filter(status=ImportRow.Status.NEW).order_by("row_number")
-        result = fmt.commit(ctx, new_rows.iterator(chunk_size=2000))
+        result = fmt.commit(ctx, batch.rows.filter(status=ImportRow.Status.NEW))
         batch.committed_at = timezone.now()
         batch.save(update_fields=["committed_at", "updated_at"])
         record(

@@ -69,9 +69,11 @@ def run_once(*, periodic: bool) -> int:
         services.heartbeat("worker", detail="in-process")
         run_beat_schedule()
         services.heartbeat("beat", detail="in-process")
-    stale = timezone.now() - timedelta(seconds=settings.BIP_JOB_STALE_AFTER)
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.BIP_JOB_STALE_AFTER)
     waiting = Job.objects.filter(
-        Q(state=Job.State.PENDING) | Q(state=Job.State.RUNNING, heartbeat_at__lt=stale)
+        Q(state=Job.State.PENDING) & services.due(now)
+        | Q(state=Job.State.RUNNING, heartbeat_at__lt=stale)
     )
     ids = list(waiting.order_by("pk")[:5].values_list("pk", flat=True))
     for job_id in ids:

@@ -36,6 +36,9 @@ class Job(TimeStampedModel):
         default=0
     )  # claims lost to a dead worker
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # not claimed before this moment: work that waits for a quiet period (the scores
+    # after a run of imports)
+    not_before = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 

@@ -43,8 +43,10 @@ def enqueue(
     municipality_id: int | None = None,
     requested_by: Any = None,
     total: int | None = None,
+    not_before: datetime | None = None,
 ) -> Job:
-    """Create the job row in the caller's transaction; send it after commit."""
+    """Create the job row in the caller's transaction; send it after commit. A job
+    with a quiet period is sent by the sweeper once the period has passed."""
     registry.handler_for(kind)  # an unknown kind is a programming error: fail now
     job = Job.objects.create(
         kind=kind,
@@ -52,8 +54,10 @@ def enqueue(
         municipality_id=municipality_id,
         requested_by=requested_by,
         total=total,
+        not_before=not_before,
     )
-    transaction.on_commit(lambda: _send(job.pk), robust=True)
+    if not_before is None:
+        transaction.on_commit(lambda: _send(job.pk), robust=True)
     return job
 
 
@@ -123,8 +127,13 @@ class Claim:
         _send(self.job.pk)
 
 
+def due(now: datetime) -> Q:
+    """Jobs that may be claimed now: no quiet period, or it has passed."""
+    return Q(not_before__isnull=True) | Q(not_before__lte=now)
+
+
 def claim(*, job_id: int, now: datetime | None = None) -> Claim | None:
-    """Take the job if it is pending, or running with a stale heartbeat."""
+    """Take the job if it is pending (and due), or running with a stale heartbeat."""
     now = now or timezone.now()
     stale_before = now - timedelta(seconds=settings.BIP_JOB_STALE_AFTER)
     with transaction.atomic():
@@ -132,7 +141,7 @@ def claim(*, job_id: int, now: datetime | None = None) -> Claim | None:
             Job.objects.select_for_update()
             .filter(pk=job_id)
             .filter(
-                Q(state=Job.State.PENDING)
+                Q(state=Job.State.PENDING) & due(now)
                 | Q(state=Job.State.RUNNING, heartbeat_at__lt=stale_before)
             )
             .first()
@@ -188,6 +197,7 @@ def jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     waiting = Job.objects.filter(
         Q(state=Job.State.PENDING, created_at__lt=grace_before)
         & (Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=grace_before))
+        & due(now)
         | Q(state=Job.State.RUNNING, heartbeat_at__lt=stale_before)
     )
     ids = list(waiting.values_list("pk", flat=True)[:1000])

@@ -17,6 +17,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -107,6 +108,41 @@ def scores_request(
                 return waiting
     return jobs.enqueue(
         kind=KIND, params=params, municipality_id=municipality_id, requested_by=by
+    )
+
+
+def scores_request_after_import(*, municipality_id: int, by: Any = None) -> Any:
+    """One recompute of the whole municipality after saved imports (it writes only
+    the rounds whose inputs changed). It waits BIP_IMPORT_SCORES_DELAY after the
+    latest import; an import saved while it waits joins it and moves it on, so a run
+    of files is scored once."""
+    from bip.jobs.models import Job
+
+    delay = settings.BIP_IMPORT_SCORES_DELAY
+    not_before = timezone.now() + timedelta(seconds=delay) if delay > 0 else None
+    waiting = (
+        Job.objects.select_for_update()
+        .filter(
+            kind=KIND,
+            municipality_id=municipality_id,
+            state=Job.State.PENDING,
+            attempts=0,
+            params__trigger="import",
+            not_before__isnull=False,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if waiting is not None and not_before is not None:
+        waiting.not_before = not_before
+        waiting.save(update_fields=["not_before", "updated_at"])
+        return waiting
+    return jobs.enqueue(
+        kind=KIND,
+        params={"trigger": "import"},
+        municipality_id=municipality_id,
+        requested_by=by,
+        not_before=not_before,
     )
 
 
