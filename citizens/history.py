@@ -84,16 +84,11 @@ class Rebuilt:
         return self.intervals[-1] if self.intervals else None
 
 
-def _covering(intervals: list[Interval], day: date) -> Interval | None:
-    """The interval on `day`; the last one also covers days after its end (rows dated
-    after a spell that an outcome closed belong to its last case worker)."""
-    for i, interval in enumerate(intervals):
-        last = i == len(intervals) - 1
-        if interval.start <= day and (
-            last or interval.end is None or day < interval.end
-        ):
-            return interval
-    return None
+def _holder(intervals: list[Interval], day: date) -> Interval | None:
+    """The interval on `day`: the latest that started by then and has not ended (an
+    open one runs until a later one starts)."""
+    on = [i for i in intervals if i.covers(day)]
+    return max(on, key=lambda i: i.start) if on else None
 
 
 def rebuild(
@@ -121,7 +116,7 @@ def rebuild(
     new_keys: dict[date, tuple[Hashable, ...]] = {}  # new exact interval -> its rows
     for ev in (e for e in evidence if e.exact):
         at = next((i for i in exact if i.start == ev.day), None)
-        inside = at or next((i for i in exact if i.covers(ev.day)), None)
+        inside = at or _holder(exact, ev.day)
         if inside is not None and inside.caseworker_id == ev.caseworker_id:
             continue  # already in the history
         if at is not None or (inside is not None and inside.end is not None):
@@ -176,7 +171,7 @@ def rebuild(
     # conflict, or else the new row of the assignments import that contradicts a
     # stored round
     for ev in rounds:
-        holder = next((i for i in exact if i.covers(ev.day)), None)
+        holder = _holder(exact, ev.day)
         if holder is None and exact and ev.day >= exact[-1].start:
             holder = exact[-1]
         if holder is None or holder.caseworker_id == ev.caseworker_id:

@@ -401,12 +401,19 @@ def _store_histories(
             placements.append((spell, current))
     Assignment.objects.filter(pk__in=delete).delete()
     Assignment.objects.bulk_create(create, batch_size=2000)
-    for spell, current in placements:  # only spells whose current case worker moved
-        Citizen.objects.filter(pk=spell.citizen_id).exclude(
-            caseworker_id=current.caseworker_id, team_id=current.team_id
-        ).update(caseworker_id=current.caseworker_id, team_id=current.team_id)
-        if spell.team_id != current.team_id:
-            team = Team.objects.get(pk=current.team_id)
-            Enrolment.objects.filter(pk=spell.pk).update(
-                team_id=team.pk, unit_id=team.unit_id
-            )
+    # the current placement, only where the history's current case worker moved
+    now = {p[0].citizen_id: p[1] for p in placements}
+    citizens = [
+        c
+        for c in Citizen.objects.filter(pk__in=list(now)).only("caseworker", "team")
+        if (c.caseworker_id, c.team_id) != (now[c.pk].caseworker_id, now[c.pk].team_id)
+    ]
+    for c in citizens:
+        c.caseworker_id, c.team_id = now[c.pk].caseworker_id, now[c.pk].team_id
+    Citizen.objects.bulk_update(citizens, ["caseworker", "team"], batch_size=1000)
+    units = dict(Team.objects.values_list("pk", "unit_id"))
+    spells = [s for s, current in placements if s.team_id != current.team_id]
+    for s in spells:
+        s.team_id = now[s.citizen_id].team_id
+        s.unit_id = units[s.team_id]
+    Enrolment.objects.bulk_update(spells, ["team", "unit"], batch_size=1000)

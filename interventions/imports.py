@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bip.accounts.models import Municipality
-from bip.db import stream
+from bip.db import copy_rows, stream
 from bip.imports.common import (
     date_of,
     select_sql,
@@ -57,6 +57,18 @@ OUTCOME_NAMES = {
     }.items()
 }
 CITIZENS_PER_STEP = 1000  # citizens whose outcomes are decided and written together
+OUTCOME_FIELDS = [
+    "citizen",
+    "enrolment",
+    "municipality",
+    "kind",
+    "date",
+    "source",
+    "import_batch_id",
+    "created_by",
+    "created_at",
+    "updated_at",
+]
 
 
 class OutcomeFormat(ImportFormat):
@@ -178,7 +190,7 @@ def _decide_outcomes(
     for e in Enrolment.objects.filter(citizen_id__in=list(citizens)).order_by("start"):
         spells[e.citizen_id].append(e)
     now = timezone.now()
-    created: list[Outcome] = []
+    created: list[Outcome] = []  # written with COPY: no ids needed
     replaced: dict[int, Outcome] = {}
     ended: dict[int, Enrolment] = {}
     merged = 0
@@ -218,7 +230,25 @@ def _decide_outcomes(
                 spell.end, spell.end_reason = max(day, spell.start), kind
                 spell.updated_at = now
                 ended[spell.pk] = spell
-    Outcome.objects.bulk_create(created, batch_size=2000)
+    copy_rows(
+        Outcome,
+        OUTCOME_FIELDS,
+        [
+            (
+                o.citizen_id,
+                o.enrolment_id,
+                o.municipality_id,
+                o.kind,
+                o.date,
+                o.source,
+                o.import_batch_id,
+                o.created_by_id,
+                now,
+                now,
+            )
+            for o in created
+        ],
+    )
     Outcome.objects.bulk_update(
         replaced.values(),
         ["date", "source", "import_batch_id", "updated_at"],

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks whose results go to docs/benchmarks.md (not timed tests).
-# ONLY=models or ONLY=scores runs one of them.
+# ONLY=models, ONLY=scores or ONLY=imports runs one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS="${SEEDS:-100}"
 CITIZENS="${CITIZENS:-4000}"
 ROUNDS="${ROUNDS:-100000}"
+IMPORT_ROWS="${IMPORT_ROWS:-1000000}"
+IMPORT_OUTCOMES="${IMPORT_OUTCOMES:-20000}"
 ONLY="${ONLY:-}"
 export PYTHONPATH="$PWD"
 
@@ -41,9 +43,18 @@ scores() {
   .venv/bin/python scripts/bench_scores.py --rounds "$ROUNDS"
 }
 
+imports() {
+  echo "Command: \`make bench\` (IMPORT_ROWS=$IMPORT_ROWS IMPORT_OUTCOMES=$IMPORT_OUTCOMES; \`scripts/bench_imports.py\`, on the local PostgreSQL, database bip_bench), $(date -u +%Y-%m-%d)."
+  echo
+  .venv/bin/python scripts/bench_imports.py --rows "$IMPORT_ROWS" --outcomes "$IMPORT_OUTCOMES"
+}
+
 if [[ -z "$ONLY" || "$ONLY" == "models" ]]; then
   section "Multi-seed study of the local fit" models
 fi
 if [[ -z "$ONLY" || "$ONLY" == "scores" ]]; then
   section "Score recompute on PostgreSQL" scores
+fi
+if [[ -z "$ONLY" || "$ONLY" == "imports" ]]; then
+  section "Imports: a municipality's first load on PostgreSQL" imports
 fi

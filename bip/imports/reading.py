@@ -4,6 +4,7 @@ without BOM) or Windows-1252 with ";" or ",", and XLSX (read-only, streamed)."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -203,10 +204,18 @@ def fold_code(value: Any) -> str:
     """A code or name as people spell it, for look-ups: case, "_" and "-" against
     spaces, and Danish letters written out ("ordinært job", "ordinaert_job" and
     "Ordinært-Job" are one code)."""
-    text = cell_text(value).lower()
+    return _fold(cell_text(value))
+
+
+@functools.lru_cache(maxsize=4096)  # a file repeats a handful of codes
+def _fold(text: str) -> str:
+    text = text.lower()
     for letter, plain in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
         text = text.replace(letter, plain)
-    return " ".join(re.sub(r"[_\-]+", " ", text).split())
+    return " ".join(_SEPARATORS.sub(" ", text).split())
+
+
+_SEPARATORS = re.compile(r"[_\-]+")
 
 
 def cell_text(value: Any) -> str:
