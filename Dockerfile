@@ -1,8 +1,11 @@
 # The application image. docker-compose.yml runs it as web (this CMD: gunicorn),
 # worker, beat and the one-shot migrate.
 FROM python:3.11-slim
+# FORWARDED_ALLOW_IPS empty: gunicorn takes X-Forwarded-Proto from no address, not even
+# the container's own, so BIP_BEHIND_PROXY alone decides what counts as HTTPS and the
+# health check sees what the proxy sees.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    PORT=8000 WEB_CONCURRENCY=3 \
+    PORT=8000 WEB_CONCURRENCY=3 FORWARDED_ALLOW_IPS="" \
     BIP_MEDIA_ROOT=/var/lib/bip/media
 WORKDIR /app
 COPY requirements.txt .
