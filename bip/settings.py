@@ -1,13 +1,14 @@
 """Settings for every mode, read from the environment (django-environ).
 
-Production is the default: it refuses to start without DJANGO_SECRET_KEY,
-DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL. `make demo` sets BIP_DEMO=1 and writes
-var/.env; tests use bip.settings_test.
+Production is the default: it refuses to start without the seven variables that have
+no default (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, REDIS_URL,
+BIP_CPR_KEYS, BIP_CPR_HMAC_KEY, BIP_PSEUDONYM_KEY). Any variable may instead be given
+as NAME_FILE, the path of a file that holds it (Docker secrets). `make demo` sets
+BIP_DEMO=1 and writes var/.env; tests use bip.settings_test.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,25 +19,22 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+# NAME_FILE wins over NAME: a secret mounted as a file is never shadowed by a stale
+# value in .env.
+env = environ.FileAwareEnv()
 for env_file in (BASE_DIR / ".env", BASE_DIR / "var" / ".env"):
     if env_file.exists():
         env.read_env(str(env_file))
 
 
-def env_secret(name: str, **kwargs: object) -> str:
-    """Read NAME, or the file named by NAME_FILE (Docker secrets)."""
-    file_name = os.environ.get(f"{name}_FILE")
-    if file_name:
-        return Path(file_name).read_text().strip()
-    return env(name, **kwargs)  # type: ignore[arg-type]
+def secret(name: str, default: str = "") -> str:
+    # Secret files usually end with a newline (`echo ... > file`); a key, password or
+    # URL never does.
+    return env.str(name, default=default).strip()
 
 
 def required(name: str) -> str:
-    try:
-        value = env_secret(name)
-    except ImproperlyConfigured:
-        value = ""
+    value = secret(name)
     if not value:
         raise ImproperlyConfigured(
             f"{name} is not set. Production needs it; for a local demo run `make demo`."
@@ -48,16 +46,14 @@ DEMO = env.bool("BIP_DEMO", default=False)  # set by `make demo` only
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 if DEMO:
-    SECRET_KEY = env_secret("DJANGO_SECRET_KEY", default="") or required(
-        "DJANGO_SECRET_KEY"
-    )
+    SECRET_KEY = required("DJANGO_SECRET_KEY")
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
     DATABASES = {
-        "default": env.db(
-            "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'demo.sqlite3'}"
+        "default": environ.Env.db_url_config(
+            secret("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'demo.sqlite3'}"
         )
     }
-    REDIS_URL = env("REDIS_URL", default="")  # empty: in-process jobs
+    REDIS_URL = secret("REDIS_URL")  # empty: in-process jobs
 else:
     SECRET_KEY = required("DJANGO_SECRET_KEY")
     ALLOWED_HOSTS = [h for h in required("DJANGO_ALLOWED_HOSTS").split(",") if h]
@@ -275,6 +271,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        # A hung Redis costs a request one second, not a gunicorn timeout.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -287,9 +285,17 @@ EMAIL_BACKEND = env(
     if DEMO
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Password reset mails go through the municipality's mail relay.
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = secret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)  # implicit TLS, port 465
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # a hung relay never hangs a page
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="bip@localhost")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
 
 # --- REST framework ---
 REST_FRAMEWORK = {
@@ -317,7 +323,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Celery and durable jobs (DESIGN section 4) ---
 # Without REDIS_URL (the demo) jobs run on a thread in the web process.
 BIP_JOBS_IN_PROCESS = not REDIS_URL
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_BROKER_URL = secret("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -10,13 +10,16 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
 from bip.accounts.models import Membership, Role, Team
+from bip.audit.models import Purpose
 from bip.audit.services import record
+from bip.exceptions import ApplicationError
+from bip.imports.models import ImportRow
 from citizens import cpr, crypto, history
 from citizens.models import Assignment, Citizen, Enrolment, TargetGroup
 
@@ -417,3 +420,112 @@ def _store_histories(
         s.team_id = now[s.citizen_id].team_id
         s.unit_id = units[s.team_id]
     Enrolment.objects.bulk_update(spells, ["team", "unit"], batch_size=1000)
+
+
+# --- CPR key rotation (DESIGN section 1) ---
+
+
+@dataclass
+class KeyRotation:
+    citizens: int = 0
+    reencrypted: int = 0
+    rehashed: int = 0
+    staged_rows: int = 0
+    keys_before: dict[str, int] = field(default_factory=dict)
+
+
+def cpr_keys_rotate(*, batch_size: int = 500, dry_run: bool = False) -> KeyRotation:
+    """Move every stored CPR number to the first key of BIP_CPR_KEYS and the current
+    BIP_CPR_HMAC_KEY, in committed chunks: an interrupted run resumes by running
+    again, and a second run changes nothing."""
+    result = KeyRotation()
+    result.keys_before = dict(
+        Citizen.objects.values_list("cpr_key_id")
+        .annotate(n=models.Count("pk"))
+        .order_by("cpr_key_id")
+    )
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            chunk = list(
+                Citizen.objects.filter(pk__gt=last_pk)
+                .order_by("pk")
+                .select_for_update()
+                .only("municipality_id", "cpr_key_id", "cpr_ciphertext", "cpr_hmac")[
+                    :batch_size
+                ]
+            )
+            if not chunk:
+                break
+            last_pk = chunk[-1].pk
+            result.citizens += len(chunk)
+            changed = []
+            for citizen in chunk:
+                digits = crypto.decrypt(citizen.cpr_key_id, citizen.cpr_ciphertext)
+                new_hash = crypto.keyed_hash(digits)
+                new_key_id, new_token = crypto.rotate(
+                    citizen.cpr_key_id, citizen.cpr_ciphertext
+                )
+                if new_key_id != citizen.cpr_key_id:
+                    result.reencrypted += 1
+                if new_hash != citizen.cpr_hmac:
+                    result.rehashed += 1
+                if (new_key_id, new_hash) != (citizen.cpr_key_id, citizen.cpr_hmac):
+                    citizen.cpr_key_id, citizen.cpr_ciphertext = new_key_id, new_token
+                    citizen.cpr_hmac = new_hash
+                    changed.append(citizen)
+            _refuse_duplicates(changed)
+            if changed and not dry_run:
+                Citizen.objects.bulk_update(
+                    changed, ["cpr_key_id", "cpr_ciphertext", "cpr_hmac"]
+                )
+    result.staged_rows = _rotate_staged_import_rows(dry_run=dry_run)
+    if not dry_run:
+        record(
+            actor=None,
+            action="cpr.keys_rotate",
+            purpose=Purpose.SECURITY,
+            object_type="citizen",
+        )
+    return result
+
+
+def _refuse_duplicates(changed: list[Citizen]) -> None:
+    # Only possible if a citizen was created under the new HMAC key while an older row
+    # of the same person still had the old hash: the rotation must not hide that.
+    by_hash = {c.cpr_hmac: c for c in changed}
+    clash = (
+        Citizen.objects.filter(cpr_hmac__in=list(by_hash))
+        .exclude(pk__in=[c.pk for c in changed])
+        .values_list("pk", "municipality_id", "cpr_hmac")
+    )
+    for pk, municipality_id, cpr_hmac in clash:
+        other = by_hash[cpr_hmac]
+        if other.municipality_id == municipality_id:
+            raise ApplicationError(
+                f"Citizens {other.pk} and {pk} have the same CPR number in "
+                f"municipality {municipality_id}; merge them, then run again."
+            )
+
+
+def _rotate_staged_import_rows(*, dry_run: bool) -> int:
+    # A citizens import parsed but not yet saved holds encrypted CPR numbers and their
+    # keyed hashes, which its commit writes as they are.
+    rows = ImportRow.objects.filter(
+        batch__committed_at__isnull=True, data__has_key="cpr_enc"
+    ).order_by("pk")
+    changed = 0
+    with transaction.atomic():
+        for row in rows.select_for_update().iterator(chunk_size=1000):
+            key_id, token = row.data["cpr_enc"].split(":", 1)
+            digits = crypto.decrypt(key_id, token)
+            new_key_id, new_token = crypto.rotate(key_id, token)
+            new_hash = crypto.keyed_hash(digits)
+            if (new_key_id, new_hash) == (key_id, row.key):
+                continue
+            changed += 1
+            if not dry_run:
+                row.data["cpr_enc"] = f"{new_key_id}:{new_token}"
+                row.key = new_hash
+                row.save(update_fields=["data", "key"])
+    return changed

@@ -338,7 +338,7 @@ def round_correct(
 # --- The citizen's personal link ---
 
 
-def _hash(token: str) -> str:
+def link_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -359,7 +359,7 @@ def link_create(
     token = secrets.token_urlsafe(32)
     link = CitizenLink.objects.create(
         round=rnd,
-        token_hash=_hash(token),
+        token_hash=link_token_hash(token),
         expires_at=now + timedelta(days=days),
         created_by=by,
     )
@@ -382,7 +382,7 @@ def link_resolve(token: str) -> CitizenLink | None:
         CitizenLink.objects.select_related(
             "round__enrolment__citizen", "round__instrument_version"
         )
-        .filter(token_hash=_hash(token))
+        .filter(token_hash=link_token_hash(token))
         .first()
     )
     if (

@@ -136,12 +136,60 @@ def test_incomplete_submit_is_refused_and_the_link_still_works(client, rnd, toke
     assert submit(client, token, rnd).status_code == HTTPStatus.OK
 
 
-def test_rate_limited_per_token(client, rnd, token, settings):
-    from measurements import views
+def test_rate_limited_per_token_not_per_address(client, rnd, token, caseworker):
+    for n in range(30):  # the limit: 30 per link per 10 minutes
+        r = client.get(f"/b/{token}/", REMOTE_ADDR=f"10.0.0.{n}")
+        assert r.status_code == HTTPStatus.OK
+    r = client.get(f"/b/{token}/", REMOTE_ADDR="10.0.0.99")
+    assert r.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "for mange forsøg med dette link" in r.content.decode()  # Danish first
+    assert "no-store" in r["Cache-Control"]
+    assert submit(client, token, rnd).status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert not Answer.objects.filter(response__round=rnd).exists()  # nothing saved
+    # another citizen's link, from the same address, is not affected
+    other = round_start(
+        citizen=CitizenFactory(team=rnd.enrolment.team, caseworker=caseworker),
+        by=caseworker,
+    )
+    other_token = link_create(rnd=other, by=caseworker)[1]
+    r = client.get(f"/b/{other_token}/", REMOTE_ADDR="10.0.0.99")
+    assert r.status_code == HTTPStatus.OK
 
-    for _ in range(views.RATE_LIMIT):
+
+def test_english_rate_limit_page(client, token):
+    for _ in range(30):
         client.get(f"/b/{token}/")
-    assert client.get(f"/b/{token}/").status_code == HTTPStatus.TOO_MANY_REQUESTS
+    r = client.get(f"/b/{token}/?lang=en")
+    assert r.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "too many attempts with this link" in r.content.decode()
+
+
+def test_unreachable_cache_lets_the_citizen_answer_and_is_logged(
+    client, rnd, token, settings, caplog
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    assert client.get(f"/b/{token}/").status_code == HTTPStatus.OK
+    assert submit(client, token, rnd).status_code == HTTPStatus.OK
+    assert CitizenLink.objects.get().submitted_at is not None
+    assert "rate limit skipped, cache unreachable" in caplog.text
+    assert token not in caplog.text
+
+
+def test_other_cache_errors_are_not_swallowed(client, token):
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    with (
+        mock.patch.object(caches["default"], "add", side_effect=ValueError("bad")),
+        pytest.raises(ValueError, match="bad"),
+    ):
+        client.get(f"/b/{token}/")
 
 
 def test_link_needs_write_access(client, teammate, rnd):
