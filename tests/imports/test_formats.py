@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bip.accounts.models import User
-from citizens.models import Citizen, Enrolment
+from citizens.models import Assignment, Citizen, Enrolment
 from interventions.models import InterventionEpisode, Outcome
 from measurements.models import Answer, Response, Round
 
@@ -69,6 +69,18 @@ def test_every_documented_example_imports(importer):
     assert mette.cpr_clear() == "120385-1002"
     assert Enrolment.objects.get(citizen=mette).start == date(2025, 1, 6)
     assert Citizen.objects.get(name="Birgit Sørensen").team.name == "Team Sundhed"
+
+    batch, problems = importer("assignments", example("assignments.csv"))
+    assert problems == []
+    history = Assignment.objects.filter(enrolment__citizen=mette).order_by("start")
+    assert [
+        (a.caseworker.username, a.start, a.end, a.source) for a in history
+    ] == [
+        ("sagsbehandler1", date(2025, 1, 6), date(2025, 6, 1), "exact"),
+        ("sagsbehandler2", date(2025, 6, 1), None, "exact"),
+    ]
+    mette.refresh_from_db()
+    assert mette.caseworker.username == "sagsbehandler2"  # the exact history's last
 
     batch, problems = importer("episodes", example("episodes.csv"))
     assert problems == []
