@@ -144,6 +144,8 @@ class Levels:
                 or isinstance(reference, bool)
             ):
                 raise ValueError(f"levels: {name} unreadable")
+            if groups and not 0 <= reference < len(groups):
+                raise ValueError(f"levels: {name} has no reference group")
             if name in BANDS and not all(
                 isinstance(level, int) and 0 <= level < len(BANDS[name])
                 for g in groups
@@ -207,7 +209,7 @@ def _counts(rows: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def _bands(name: str, rows: pd.DataFrame, merged: list[dict[str, Any]]) -> Factor:
     counts = _counts(rows, name).reindex(range(len(BANDS[name])), fill_value=0)
-    groups = [[band] for band in counts.index]
+    groups = [[int(band)] for band in counts.index]
     n = [int(x) for x in counts["size"]]
     events = [int(x) for x in counts["sum"]]
     while len(groups) > 1:

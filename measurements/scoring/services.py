@@ -26,6 +26,7 @@ from measurements.scoring.panel import build_panel
 from measurements.scoring.reference import reference_coefficients
 
 HOLDOUT = 0.25
+SEED_LIMIT = 1_000_000  # short enough to read off the model card and type again
 
 
 def coefficients_to_json(c: Coefficients) -> dict[str, Any]:
@@ -96,9 +97,6 @@ def active_model(*, municipality_id: int) -> ModelVersion:
         municipality_id=municipality_id, active=True
     ).first()
     return own or ModelVersion.objects.get(municipality__isnull=True, active=True)
-
-
-SEED_LIMIT = 1_000_000  # short enough to read off the model card and type again
 
 
 @transaction.atomic

@@ -98,6 +98,11 @@ def missing_keys():
         "validation": "citizens",
         "split_seed": 12,
         "validation_fit": {"n_rows": None},
+        # a reference that is not one of the groups
+        "levels": {
+            name: {"groups": [[0]], "reference": 3}
+            for name in ("time_band", "age_band", "target_group")
+        },
     }
 
 
@@ -126,6 +131,7 @@ BROKEN = {
             "De gemte koefficienter mangler eller er ikke endelige tal: intercept",
             "Estimaterne for cw_goal_directed mangler",
             "valgt med startværdien 12",
+            "Denne versions gemte niveauer kan ikke læses.",
         ],
     ),
 }
