@@ -7,7 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from measurements.indicators import BY_CODE, INDICATORS
-from measurements.models import Answer, MissingReason, Question, Respondent
+from measurements.models import (
+    Answer,
+    MissingReason,
+    ModelVersion,
+    Question,
+    Respondent,
+)
 
 CITIZEN_REASONS = (
     MissingReason.DONT_KNOW,
@@ -130,3 +136,75 @@ class CorrectionForm(AnswersForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Kept with the corrected answers and in the audit log."),
     )
+
+
+class ModelFitForm(forms.Form):
+    """Fit or recalibrate a model, validated on held-out citizens (chosen with a seed,
+    so the fit can be repeated) or on the rounds after a cut-off date."""
+
+    kind = forms.ChoiceField(
+        choices=[
+            (ModelVersion.Kind.LOCAL, _("Fit a local model")),
+            (ModelVersion.Kind.RECALIBRATED, _("Recalibrate the reference model")),
+        ],
+        error_messages={
+            "invalid_choice": _("Choose a local fit or a recalibration."),
+            "required": _("Choose a local fit or a recalibration."),
+        },
+    )
+    validation = forms.ChoiceField(
+        label=_("Validation"),
+        choices=[
+            (
+                ModelVersion.Validation.CITIZENS,
+                _("On held-out citizens: a quarter of the citizens, chosen at random"),
+            ),
+            (
+                ModelVersion.Validation.TEMPORAL,
+                _("On later rounds: fit on the rounds before a cut-off date"),
+            ),
+        ],
+        initial=ModelVersion.Validation.CITIZENS,
+        required=False,  # held-out citizens unless chosen otherwise
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose one of the kinds of validation.")},
+    )
+    seed = forms.IntegerField(
+        label=_("Seed for choosing the held-out citizens"),
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text=_(
+            "Leave empty for a new random seed. The seed is stored with the version: "
+            "the same seed on the same data gives the same fit."
+        ),
+    )
+    cutoff = forms.DateField(
+        label=_("Cut-off date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "For validation on later rounds: the fit sees only rounds whose 3-month "
+            "window ended by this date, and is validated on the rounds from it."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("validation") and "validation" not in self.errors:
+            data["validation"] = ModelVersion.Validation.CITIZENS
+        if data.get("validation") == ModelVersion.Validation.TEMPORAL:
+            cutoff = data.get("cutoff")
+            if cutoff is None and "cutoff" not in self.errors:
+                self.add_error(
+                    "cutoff",
+                    _("Choose the cut-off date for validation on later rounds."),
+                )
+            elif cutoff is not None and cutoff > timezone.localdate():
+                self.add_error(
+                    "cutoff",
+                    _(
+                        "The cut-off date must be today or earlier: later rounds are needed."
+                    ),
+                )
+        return data

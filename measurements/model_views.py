@@ -3,8 +3,6 @@ job with progress, compare a version with the reference, activate."""
 
 from __future__ import annotations
 
-import math
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +13,9 @@ from bip.accounts.access import get_scoped_or_404, is_municipal_admin, role_requ
 from bip.accounts.scoping import scope_for
 from bip.exceptions import ApplicationError
 from bip.jobs.models import Job
-from measurements.scoring import services
+from citizens.models import TargetGroup
+from measurements.forms import ModelFitForm
+from measurements.scoring import card, services
 
 
 def _municipality(request: HttpRequest) -> int:
@@ -39,32 +39,44 @@ def _recompute_job(version: object, municipality_id: int) -> Job | None:
     )
 
 
-@role_required(is_municipal_admin)
-def model_list(request: HttpRequest) -> HttpResponse:
+def _list_page(request: HttpRequest, form: ModelFitForm) -> HttpResponse:
     m = _municipality(request)
     jobs = Job.objects.filter(municipality_id=m, kind="models.fit").order_by(
         "-created_at"
     )[:5]
     active = services.active_model(municipality_id=m)
+    versions = services.model_list(municipality_id=m).order_by("-created_at")
     return render(
         request,
         "measurements/models.html",
         {
             "active": active,
             "recompute": _recompute_job(active, m),
-            "versions": services.model_list(municipality_id=m).order_by("-created_at"),
+            "versions": [(v, card.held_out_c(v)) for v in versions],
             "jobs": jobs,
+            "form": form,
         },
     )
 
 
 @role_required(is_municipal_admin)
+def model_list(request: HttpRequest) -> HttpResponse:
+    return _list_page(request, ModelFitForm())
+
+
+@role_required(is_municipal_admin)
 @require_POST
 def model_fit(request: HttpRequest) -> HttpResponse:
+    form = ModelFitForm(request.POST)
+    if not form.is_valid():
+        return _list_page(request, form)
     try:
         services.model_fit_request(
             municipality_id=_municipality(request),
-            kind=request.POST.get("kind", ""),
+            kind=form.cleaned_data["kind"],
+            validation=form.cleaned_data["validation"],
+            seed=form.cleaned_data["seed"],
+            cutoff=form.cleaned_data["cutoff"],
             by=request.user,
         )
     except ApplicationError as exc:
@@ -76,23 +88,6 @@ def model_fit(request: HttpRequest) -> HttpResponse:
     return redirect("models:list")
 
 
-def odds_ratios(version: object) -> list[dict[str, object]]:
-    rows = []
-    for name, e in sorted(version.estimates.items()):  # type: ignore[attr-defined]
-        if name in ("const",) or e.get("se") is None:
-            continue
-        est, se = e["estimate"], e["se"]
-        rows.append(
-            {
-                "name": name,
-                "or": math.exp(est),
-                "low": math.exp(est - 1.96 * se),
-                "high": math.exp(est + 1.96 * se),
-            }
-        )
-    return rows
-
-
 @role_required(is_municipal_admin)
 def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_scoped_or_404(
@@ -102,48 +97,13 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk,
     )
-    held = version.metrics.get("held_out", {})
-    ref = version.metrics.get("held_out_reference", {})
-    figures = [
-        (_("C-statistic"), held.get("c_statistic"), ref.get("c_statistic")),
-        (
-            _("Calibration intercept"),
-            held.get("calibration_intercept"),
-            ref.get("calibration_intercept"),
-        ),
-        (
-            _("Calibration slope"),
-            held.get("calibration_slope"),
-            ref.get("calibration_slope"),
-        ),
-        (_("Brier score"), held.get("brier"), ref.get("brier")),
-        (_("Scaled Brier score"), held.get("scaled_brier"), ref.get("scaled_brier")),
-    ]
-    chart = {"deciles": held.get("deciles", [])}
-    age_names = dict(enumerate(("18-24", "25-29", "30-39", "40-49", "50+")))
-    by_group = [
-        (
-            _("Calibration by age band"),
-            [
-                (age_names.get(int(k), k), v)
-                for k, v in sorted(held.get("by_age_band", {}).items())
-            ],
-        ),
-        (
-            _("Calibration by target group"),
-            sorted(held.get("by_target_group", {}).items()),
-        ),
-    ]
+    labels = {g.code: g.label for g in TargetGroup.objects.all()}
     return render(
         request,
         "measurements/model_detail.html",
         {
             "version": version,
-            "figures": figures,
-            "odds": odds_ratios(version),
-            "held": held,
-            "chart": chart,
-            "by_group": by_group,
+            "card": card.model_card(version, group_labels=labels),
             "is_active": services.active_model(
                 municipality_id=_municipality(request)
             ).pk
@@ -159,14 +119,18 @@ def model_activate(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_scoped_or_404(
         request, services.model_list(municipality_id=_municipality(request)), pk
     )
-    services.model_activate(
-        version=version, by=request.user, municipality_id=_municipality(request)
-    )
-    messages.success(
-        request,
-        _(
-            "The model is active. Every round is being scored with it; the scores of "
-            "the previous model are kept."
-        ),
-    )
+    try:
+        services.model_activate(
+            version=version, by=request.user, municipality_id=_municipality(request)
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _(
+                "The model is active. Every round is being scored with it; the scores "
+                "of the previous model are kept."
+            ),
+        )
     return redirect("models:detail", pk=version.pk)

@@ -291,6 +291,10 @@ class ModelVersion(TimeStampedModel):
         RECALIBRATED = "recalibrated", _("Recalibrated reference model")
         LOCAL = "local", _("Local model fitted on this municipality's data")
 
+    class Validation(models.TextChoices):
+        CITIZENS = "citizens", _("Held-out citizens")
+        TEMPORAL = "temporal", _("Later rounds (temporal)")
+
     municipality = models.ForeignKey(
         "accounts.Municipality", on_delete=models.PROTECT, null=True, blank=True
     )
@@ -305,8 +309,18 @@ class ModelVersion(TimeStampedModel):
     # for intervals of derived quantities (what to work on)
     covariance = models.JSONField(default=dict)
     reference_group = models.CharField(max_length=40, blank=True)
+    # the levels of time, age and target group the fit estimated, merged and left
+    # out, and each factor's reference (fitting/levels.py); {} before they were stored
+    levels = models.JSONField(default=dict)
+    # how the version was validated; blank for the shipped reference and for
+    # versions fitted before the choice existed (held-out citizens, `split_seed`)
+    validation = models.CharField(max_length=16, choices=Validation.choices, blank=True)
     split_seed = models.PositiveIntegerField(null=True, blank=True)
     holdout_fraction = models.FloatField(null=True, blank=True)
+    validation_cutoff = models.DateField(null=True, blank=True)
+    # the validation fit (on the training rows): its rows, events, dates, estimates
+    # and levels. The version's own coefficients are the final refit on all rows.
+    validation_fit = models.JSONField(default=dict)
     n_rows = models.PositiveIntegerField(default=0)
     n_events = models.PositiveIntegerField(default=0)
     trained_at = models.DateTimeField(null=True, blank=True)

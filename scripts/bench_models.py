@@ -27,21 +27,7 @@ from measurements.scoring.fitting import (  # noqa: E402
     split_by_citizen,
     validate,
 )
-from measurements.scoring.synthetic import generate  # noqa: E402
-
-AGE = ["age_18_25", "age_25_30", "age_30_40", "age_40_50", "age_50_plus"]
-TIME = ["time_0_3", "time_3_6", "time_6_12", "time_12_24", "time_24_plus"]
-
-
-def truth_of(cohort, reference_group: str) -> dict[str, float]:
-    t = {**cohort.truth.features, "const": cohort.truth.intercept}
-    t.update(dict(zip(TIME[1:], cohort.truth.time_bands[1:], strict=True)))
-    t.update(dict(zip(AGE[1:], cohort.truth.age_bands[1:], strict=True)))
-    base = cohort.truth.target_groups.get(reference_group, 0.0)
-    for g, v in cohort.truth.target_groups.items():
-        t[f"tg_{g}"] = v - base
-    t[f"tg_{reference_group}"] = 0.0
-    return t
+from measurements.scoring.synthetic import generate, true_params  # noqa: E402
 
 
 def main() -> int:
@@ -60,7 +46,8 @@ def main() -> int:
         except FitRefused:
             refused += 1
             continue
-        truth = truth_of(cohort, fit.reference_group)
+        # bands and groups against the fit's own reference levels
+        truth = true_params(cohort.truth, fit.levels)
         for name, estimate in fit.params.items():
             if name in truth or name.startswith(("cit_", "cw_")):
                 true = truth.get(name, 0.0)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from bip.db import days_since_epoch
 from measurements.indicators import BY_CODE, INDICATORS
 from measurements.models import IndicatorScore, ModelVersion, Score
+from measurements.scoring.checks import ModelUnusable
 
 FLAG_LABELS = {
     "cw_change": gettext_lazy("Change of case worker"),
@@ -173,7 +174,16 @@ def table_rows(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def worklist(*, citizen: Any, model: ModelVersion, latest_round: Any) -> list[Any]:
+class Worklist(list):
+    """What to work on, and why there is nothing where the active model cannot say
+    (`reason`: a stored version whose coefficients or intervals cannot be used)."""
+
+    def __init__(self, items: Any = (), *, reason: str = "") -> None:
+        super().__init__(items)
+        self.reason = reason
+
+
+def worklist(*, citizen: Any, model: ModelVersion, latest_round: Any) -> Worklist:
     """What to work on for the citizen's latest round of the open spell."""
     from measurements.scoring.associations import latest_snapshot
     from measurements.scoring.progression import feature_name
@@ -181,31 +191,34 @@ def worklist(*, citizen: Any, model: ModelVersion, latest_round: Any) -> list[An
     from measurements.scoring.worklist import suggestions
 
     if latest_round is None or latest_round.enrolment.end is not None:
-        return []
-    ctx = Context.load(
-        municipality_id=citizen.municipality_id, model_version_id=model.pk
-    )
-    computed = compute_chunk(ctx, [latest_round.enrolment_id])
-    row = computed.panel[computed.panel["round_id"] == latest_round.pk]
-    if row.empty:
-        return []
-    snapshot = latest_snapshot(municipality_id=citizen.municipality_id)
-    table = computed.table
-    mine = table[(table["round_id"] == latest_round.pk) & table["value"].notna()]
-    answered = {
-        feature_name(r, i)
-        for r, i in zip(mine["respondent"], mine["indicator"], strict=True)
-    }
-    found = suggestions(
-        row.reset_index(drop=True),
-        model,
-        ctx.coefficients,
-        snapshot.data if snapshot else None,
-        answered=answered,
-    )
+        return Worklist()
+    try:
+        ctx = Context.load(
+            municipality_id=citizen.municipality_id, model_version_id=model.pk
+        )
+        computed = compute_chunk(ctx, [latest_round.enrolment_id])
+        row = computed.panel[computed.panel["round_id"] == latest_round.pk]
+        if row.empty:
+            return Worklist()
+        snapshot = latest_snapshot(municipality_id=citizen.municipality_id)
+        table = computed.table
+        mine = table[(table["round_id"] == latest_round.pk) & table["value"].notna()]
+        answered = {
+            feature_name(r, i)
+            for r, i in zip(mine["respondent"], mine["indicator"], strict=True)
+        }
+        found = suggestions(
+            row.reset_index(drop=True),
+            model,
+            ctx.coefficients,
+            snapshot.data if snapshot else None,
+            answered=answered,
+        )
+    except ModelUnusable as exc:
+        return Worklist(reason=str(exc))
     language = "en" if (get_language() or "da").startswith("en") else "da"
     for s in found:
         s.label = str(BY_CODE[s.indicator].label)
         for t in s.types:
             t["name"] = t["label"].get(language) or t["code"]
-    return found
+    return Worklist(found)

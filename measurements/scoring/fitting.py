@@ -1,26 +1,29 @@
 """Fitting local models on a municipality's own panel (statsmodels GLM, binomial,
 logit link, standard errors clustered by citizen), recalibrating the reference model,
-and validating on a held-out split by citizen (DESIGN section 5)."""
+and validating on held-out citizens or on later rounds (DESIGN section 5).
+
+Before a fit, levels too small to estimate are merged (levels.py); a design that is
+still rank-deficient, and an estimated covariance that cannot give intervals, refuse
+the fit with the columns named (checks.py)."""
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from django.utils.translation import gettext as _
 
+from measurements.scoring import checks
 from measurements.scoring import features as F
+from measurements.scoring import levels as L
 from measurements.scoring.model import Coefficients, hazard, linear_predictor
 
 EVENTS_PER_PARAMETER = 10
 MIN_EVENTS_RECALIBRATION = 50
-RARE_GROUP_ROWS = 50
-RARE_GROUP_EVENTS = (
-    5  # fewer events than this: the group's coefficient is not identified
-)
 BASE_FEATURES = (*F.CIT, *F.CW, *F.FLAGS)
 
 
@@ -42,6 +45,8 @@ class FitResult:
     metrics: dict[str, Any] = field(default_factory=dict)
     # the (clustered) covariance of the estimates: {"names": [...], "matrix": [[...]]}
     covariance: dict[str, Any] = field(default_factory=dict)
+    # the levels estimated, merged and left out (a local fit only)
+    levels: L.Levels | None = None
 
 
 def fitting_rows(panel: pd.DataFrame) -> pd.DataFrame:
@@ -62,21 +67,39 @@ def split_by_citizen(
     return panel[~mask], panel[mask]
 
 
+def split_by_date(
+    panel: pd.DataFrame, *, cutoff: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Temporal validation: fit on what was known on the cut-off date, the rounds
+    whose 91-day window ended by then (so no outcome after the cut-off is used);
+    validate on the rounds dated on or after it. Rounds in the last window before
+    the cut-off are in neither."""
+    day = pd.to_datetime(panel["round_date"])
+    cut = pd.Timestamp(cutoff)
+    known = day + pd.Timedelta(days=F.WINDOW_DAYS) <= cut
+    return panel[known.to_numpy()], panel[(day >= cut).to_numpy()]
+
+
 def design(
-    panel: pd.DataFrame, *, groups: list[str], extra: tuple[str, ...] = ()
+    panel: pd.DataFrame, *, levels: L.Levels, extra: tuple[str, ...] = ()
 ) -> pd.DataFrame:
     X = pd.DataFrame(index=panel.index)
     X["const"] = 1.0
+    left_out = levels.left_out_names()
     for name in (*BASE_FEATURES, *extra):
-        if name in panel:
+        if name in panel and name not in left_out:
             X[name] = panel[name].astype(float)
-    for i, label in enumerate(F.TIME_LABELS[1:], start=1):
-        X[label] = (panel["time_band"] == i).astype(float)
-    for i, label in enumerate(F.AGE_LABELS[1:], start=1):
-        X[label] = (panel["age_band"] == i).astype(float)
-    for g in groups:
-        X[f"tg_{g}"] = (panel["target_group"] == g).astype(float)
+    for factor, column, group in levels.columns():
+        X[column] = panel[factor].isin(group).to_numpy(dtype=float)
     return X
+
+
+def _check_covariance(fit: Any) -> dict[str, Any]:
+    covariance = _covariance(fit)
+    problem = checks.covariance_problem(covariance["names"], covariance["matrix"])
+    if problem:
+        raise FitRefused(problem)
+    return covariance
 
 
 def fit_local(train: pd.DataFrame, *, extra: tuple[str, ...] = ()) -> FitResult:
@@ -84,19 +107,8 @@ def fit_local(train: pd.DataFrame, *, extra: tuple[str, ...] = ()) -> FitResult:
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
     train = fitting_rows(train)
-    counts = train["target_group"].value_counts()
-    events = train.groupby("target_group")["event"].sum()
-    reference = str(counts.idxmax()) if len(counts) else ""
-    # rare groups (few rows or few events) are merged into the reference group rather
-    # than estimated on noise or left quasi-separated
-    groups = [
-        g
-        for g, n in counts.items()
-        if g != reference
-        and n >= RARE_GROUP_ROWS
-        and events.get(g, 0) >= RARE_GROUP_EVENTS
-    ]
-    X = design(train, groups=groups, extra=extra)
+    levels = L.choose(train)
+    X = design(train, levels=levels, extra=extra)
     absent = [c for c in X.columns if c != "const" and X[c].std() == 0]
     X = X.drop(columns=absent)
     y = train["event"].to_numpy()
@@ -115,14 +127,20 @@ def fit_local(train: pd.DataFrame, *, extra: tuple[str, ...] = ()) -> FitResult:
                 "n": n_events,
             }
         )
+    dependent = checks.dependent_columns(X)
+    if dependent:
+        raise FitRefused(checks.rank_message(dependent))
     with warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         try:
             model = sm.GLM(y, X, family=sm.families.Binomial())
-            clustered = model.fit(
-                cov_type="cluster", cov_kwds={"groups": train["citizen_id"].to_numpy()}
-            )
             naive = model.fit()
+            # the same estimates: started there, the clustered fit takes one step
+            clustered = model.fit(
+                start_params=naive.params,
+                cov_type="cluster",
+                cov_kwds={"groups": train["citizen_id"].to_numpy()},
+            )
         except (PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
             raise FitRefused(
                 _(
@@ -130,13 +148,14 @@ def fit_local(train: pd.DataFrame, *, extra: tuple[str, ...] = ()) -> FitResult:
                     "group where everyone or no one got a job), so the model cannot be estimated."
                 )
             ) from exc
+    covariance = _check_covariance(clustered)
     params = clustered.params.to_dict()
     coefficients = Coefficients(
         intercept=params["const"],
         features={n: params[n] for n in (*BASE_FEATURES, *extra) if n in params},
-        time_bands=(0.0, *(params.get(label, 0.0) for label in F.TIME_LABELS[1:])),
-        age_bands=(0.0, *(params.get(label, 0.0) for label in F.AGE_LABELS[1:])),
-        target_groups={g: params[f"tg_{g}"] for g in groups},
+        time_bands=levels.band_values("time_band", params),
+        age_bands=levels.band_values("age_band", params),
+        target_groups=levels.group_values(params),
     )
     return FitResult(
         coefficients=coefficients,
@@ -145,10 +164,11 @@ def fit_local(train: pd.DataFrame, *, extra: tuple[str, ...] = ()) -> FitResult:
         se=clustered.bse.to_dict(),
         se_naive=naive.bse.to_dict(),
         absent=absent,
-        reference_group=reference,
+        reference_group=levels.reference_group,
         n_rows=len(train),
         n_events=n_events,
-        covariance=_covariance(clustered),
+        covariance=covariance,
+        levels=levels,
     )
 
 
@@ -167,9 +187,13 @@ def recalibrate(train: pd.DataFrame, reference: Coefficients) -> FitResult:
         )
     lp = linear_predictor(train, reference)
     X = pd.DataFrame({"const": 1.0, "slope": lp}, index=train.index)
+    dependent = checks.dependent_columns(X)
+    if dependent:
+        raise FitRefused(checks.rank_message(dependent))
     fit = sm.GLM(y, X, family=sm.families.Binomial()).fit(
         cov_type="cluster", cov_kwds={"groups": train["citizen_id"].to_numpy()}
     )
+    covariance = _check_covariance(fit)
     a, b = float(fit.params["const"]), float(fit.params["slope"])
     scaled = Coefficients(
         intercept=a + b * reference.intercept,
@@ -188,7 +212,7 @@ def recalibrate(train: pd.DataFrame, reference: Coefficients) -> FitResult:
         reference_group="",
         n_rows=len(train),
         n_events=int(y.sum()),
-        covariance=_covariance(fit),
+        covariance=covariance,
     )
 
 

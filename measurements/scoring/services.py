@@ -3,10 +3,12 @@ and 5). Recomputing stored scores after an activation is the scores' job."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import secrets
+from datetime import date
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
@@ -17,12 +19,14 @@ from bip.audit.services import record
 from bip.exceptions import ApplicationError
 from bip.jobs import services as jobs
 from measurements.models import ModelVersion
-from measurements.scoring import fitting
+from measurements.scoring import checks, fitting
+from measurements.scoring.checks import ModelUnusable
 from measurements.scoring.model import Coefficients
 from measurements.scoring.panel import build_panel
 from measurements.scoring.reference import reference_coefficients
 
 HOLDOUT = 0.25
+SEED_LIMIT = 1_000_000  # short enough to read off the model card and type again
 
 
 def coefficients_to_json(c: Coefficients) -> dict[str, Any]:
@@ -35,14 +39,50 @@ def coefficients_to_json(c: Coefficients) -> dict[str, Any]:
     }
 
 
-def coefficients_from_json(data: dict[str, Any]) -> Coefficients:
-    return Coefficients(
-        intercept=data["intercept"],
-        features=data.get("features", {}),
-        time_bands=tuple(data.get("time_bands", (0.0,) * 5)),
-        age_bands=tuple(data.get("age_bands", (0.0,) * 5)),
-        target_groups=data.get("target_groups", {}),
+def coefficients_from_json(data: Any) -> Coefficients:
+    """The stored coefficients; raises ModelUnusable, saying what is wrong, where they
+    cannot be read (a version stored by hand or by an old release: missing keys, text,
+    NaN). Versions without bands or groups read as 0 there."""
+    if not isinstance(data, dict):
+        raise ModelUnusable(_("The stored coefficients are not readable."))
+    wrong: list[str] = []
+
+    def value(name: str, raw: Any) -> float:
+        out = checks.number(raw)
+        if out is None:
+            wrong.append(name)
+            return 0.0
+        return out
+
+    intercept = value("intercept", data.get("intercept"))
+    features = data.get("features", {})
+    groups = data.get("target_groups", {})
+    if not isinstance(features, dict):
+        wrong.append("features")
+        features = {}
+    if not isinstance(groups, dict):
+        wrong.append("target_groups")
+        groups = {}
+    bands = {}
+    for name in ("time_bands", "age_bands"):
+        raw = data.get(name, [0.0] * 5)
+        if not isinstance(raw, list) or len(raw) != 5:
+            wrong.append(name)
+            raw = [0.0] * 5
+        bands[name] = tuple(value(f"{name}[{i}]", v) for i, v in enumerate(raw))
+    out = Coefficients(
+        intercept=intercept,
+        features={str(k): value(str(k), v) for k, v in features.items()},
+        time_bands=bands["time_bands"],
+        age_bands=bands["age_bands"],
+        target_groups={str(k): value(f"tg_{k}", v) for k, v in groups.items()},
     )
+    if wrong:
+        raise ModelUnusable(
+            _("The stored coefficients are missing or not finite numbers: %(names)s.")
+            % {"names": checks.columns_text(wrong)}
+        )
+    return out
 
 
 def model_list(*, municipality_id: int) -> QuerySet[ModelVersion]:
@@ -60,19 +100,40 @@ def active_model(*, municipality_id: int) -> ModelVersion:
 
 
 @transaction.atomic
-def model_fit_request(*, municipality_id: int, kind: str, by: Any) -> Any:
+def model_fit_request(
+    *,
+    municipality_id: int,
+    kind: str,
+    by: Any,
+    validation: str = ModelVersion.Validation.CITIZENS,
+    seed: int | None = None,
+    cutoff: date | None = None,
+) -> Any:
+    """A fit job. Held-out citizens are chosen with `seed` (a random one where none
+    is given, kept in the job and on the version, so the fit can be repeated
+    exactly); a temporal validation needs the cut-off date."""
     if kind not in (ModelVersion.Kind.LOCAL, ModelVersion.Kind.RECALIBRATED):
         raise ApplicationError(_("Unknown kind of model."))
+    if validation not in ModelVersion.Validation.values:
+        raise ApplicationError(_("Unknown kind of validation."))
+    if validation == ModelVersion.Validation.TEMPORAL:
+        if cutoff is None:
+            raise ApplicationError(_("A temporal validation needs a cut-off date."))
+        seed = None  # nothing random to seed: the split is by date
+    elif seed is None:
+        seed = secrets.randbelow(SEED_LIMIT)
     return jobs.enqueue(
         kind="models.fit",
         params={
             "kind": kind,
-            "seed": int(timezone.now().timestamp()) % 100000,
+            "validation": validation,
+            "seed": seed,
+            "cutoff": cutoff.isoformat() if cutoff else None,
             "language": translation.get_language() or "da",
         },
         municipality_id=municipality_id,
         requested_by=by,
-        total=4,
+        total=5,
     )
 
 
@@ -82,8 +143,10 @@ def _step(claim: Any) -> None:
 
 
 def model_fit_job(claim: Any) -> None:
-    """Build the panel, split by citizen, fit, validate on the held-out citizens and on
-    the latest 12 months, and store an inactive version with its figures."""
+    """Build the panel, split it (held-out citizens or by date), fit on the training
+    rows and validate on the rest, then fit again on all rows with known outcomes:
+    the final fit's coefficients are the version's, the validation figures are the
+    split fit's. Stores an inactive version with both."""
     # a refusal is read by the admin who asked: in their language
     with translation.override(claim.job.params.get("language", "da")):
         _fit(claim)
@@ -91,55 +154,112 @@ def model_fit_job(claim: Any) -> None:
 
 def _fit(claim: Any) -> None:
     job = claim.job
-    kind, seed = job.params["kind"], int(job.params["seed"])
+    stored = ModelVersion.objects.filter(job=job).first()
+    if stored is not None:  # a rerun after the version was stored: nothing to do
+        claim.job.result = {"model_version_id": stored.pk}
+        return
+    params = job.params
+    kind = params["kind"]
+    validation = params.get("validation") or ModelVersion.Validation.CITIZENS
+    seed = params.get("seed")
+    cutoff = date.fromisoformat(params["cutoff"]) if params.get("cutoff") else None
     panel = build_panel(municipality_id=job.municipality_id)
     _step(claim)
-    train, held = fitting.split_by_citizen(panel, fraction=HOLDOUT, seed=seed)
+    if validation == ModelVersion.Validation.TEMPORAL:
+        train, held = fitting.split_by_date(panel, cutoff=cutoff)
+    else:
+        train, held = fitting.split_by_citizen(panel, fraction=HOLDOUT, seed=seed)
     reference = reference_coefficients()
-    try:
-        result = (
-            fitting.fit_local(train)
-            if kind == ModelVersion.Kind.LOCAL
-            else fitting.recalibrate(train, reference)
+
+    def fit(rows: Any) -> fitting.FitResult:
+        if kind == ModelVersion.Kind.LOCAL:
+            return fitting.fit_local(rows)
+        return fitting.recalibrate(rows, reference)
+
+    if fitting.fitting_rows(held).empty:
+        claim.fail(
+            _(
+                "There are no rounds with known outcomes to validate on (after the "
+                "cut-off date, or among the held-out citizens)."
+            )
         )
+        return
+    try:
+        split = fit(train)
     except fitting.FitRefused as exc:
         claim.fail(str(exc))
         return
     _step(claim)
-    latest = (
-        panel[panel["round_date"] >= panel["round_date"].max() - timedelta(days=365)]
-        if len(panel)
-        else panel
-    )
     metrics = {
-        "held_out": fitting.validate(held, result.coefficients),
-        "held_out_reference": fitting.validate(held, reference),
-        "latest_12_months": fitting.validate(latest, result.coefficients, bootstrap=0),
-        "training": {"n_rows": result.n_rows, "n_events": result.n_events},
+        "held_out": {
+            **fitting.validate(held, split.coefficients),
+            **_dates(fitting.fitting_rows(held)),
+        },
+        # the reference's figures on the same rows, for comparison (no interval)
+        "held_out_reference": fitting.validate(held, reference, bootstrap=0),
     }
     _step(claim)
-    version = ModelVersion.objects.create(
-        municipality_id=job.municipality_id,
-        kind=kind,
-        coefficients=coefficients_to_json(result.coefficients),
-        estimates={
-            n: {"estimate": result.params[n], "se": result.se.get(n)}
-            for n in result.params
-        },
-        metrics=json_safe(metrics),
-        absent_features=result.absent,
-        covariance=json_safe(result.covariance),
-        reference_group=result.reference_group,
-        split_seed=seed,
-        holdout_fraction=HOLDOUT,
-        n_rows=result.n_rows,
-        n_events=result.n_events,
-        trained_at=timezone.now(),
-        job=job,
-        created_by=job.requested_by,
-    )
-    claim.job.result = {"model_version_id": version.pk}
+    try:
+        final = fit(panel)
+    except fitting.FitRefused as exc:
+        claim.fail(
+            _("The final fit on all rows was refused: %(reason)s")
+            % {"reason": str(exc)}
+        )
+        return
     _step(claim)
+    with transaction.atomic():
+        version = ModelVersion.objects.create(
+            municipality_id=job.municipality_id,
+            kind=kind,
+            coefficients=coefficients_to_json(final.coefficients),
+            estimates=_estimates(final),
+            metrics=json_safe(metrics),
+            absent_features=final.absent,
+            covariance=json_safe(final.covariance),
+            reference_group=final.reference_group,
+            levels=final.levels.to_json() if final.levels else {},
+            validation=validation,
+            split_seed=seed,
+            holdout_fraction=HOLDOUT
+            if validation == ModelVersion.Validation.CITIZENS
+            else None,
+            validation_cutoff=cutoff,
+            validation_fit=json_safe(
+                {
+                    "n_rows": split.n_rows,
+                    "n_events": split.n_events,
+                    **_dates(fitting.fitting_rows(train)),
+                    "estimates": _estimates(split),
+                    "absent_features": split.absent,
+                    "levels": split.levels.to_json() if split.levels else {},
+                }
+            ),
+            n_rows=final.n_rows,
+            n_events=final.n_events,
+            trained_at=timezone.now(),
+            job=job,
+            created_by=job.requested_by,
+        )
+        claim.advance(progress=1)
+    claim.job.result = {"model_version_id": version.pk}
+
+
+def _estimates(result: fitting.FitResult) -> dict[str, Any]:
+    return {
+        n: {"estimate": result.params[n], "se": result.se.get(n)} for n in result.params
+    }
+
+
+def _dates(rows: Any) -> dict[str, str | None]:
+    """The first and last round date of the rows a figure comes from."""
+    if rows.empty:
+        return {"first_round": None, "last_round": None}
+    days = pd.to_datetime(rows["round_date"])
+    return {
+        "first_round": days.min().date().isoformat(),
+        "last_round": days.max().date().isoformat(),
+    }
 
 
 def json_safe(value: Any) -> Any:
@@ -161,6 +281,12 @@ def model_activate(
 ) -> ModelVersion:
     if version.municipality_id not in (None, municipality_id):
         raise ApplicationError(_("That model belongs to another municipality."))
+    try:
+        coefficients_from_json(version.coefficients)
+    except ModelUnusable as exc:  # every round's recompute would fail with it
+        raise ApplicationError(
+            _("This version cannot be activated: %(reason)s") % {"reason": str(exc)}
+        ) from exc
     ModelVersion.objects.filter(municipality_id=municipality_id, active=True).update(
         active=False
     )

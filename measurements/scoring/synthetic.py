@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from measurements.scoring import features as F
+from measurements.scoring.levels import Levels
 from measurements.scoring.model import Coefficients, logit, quarterly_from_annual
 
 TARGET_GROUPS = (
@@ -147,3 +148,34 @@ def _lp(row: dict, c: Coefficients) -> float:
     )
     lp += c.time_bands[row["time_band"]] + c.age_bands[row["age_band"]]
     return lp + c.target_groups.get(row["target_group"], 0.0)
+
+
+def true_params(truth: Coefficients, levels: Levels) -> dict[str, float]:
+    """The true value of each design column of a fit with `levels`: bands and target
+    groups against the fit's reference levels, the intercept at those levels. Columns
+    of merged levels (a mixture, no single true value) are left out, and the
+    intercept too where a reference is merged."""
+    out = dict(truth.features)
+    base: float | None = truth.intercept
+    factors = (
+        ("time_band", lambda level: truth.time_bands[level]),
+        ("age_band", lambda level: truth.age_bands[level]),
+        ("target_group", lambda level: truth.target_groups.get(level, 0.0)),
+    )
+    for name, value in factors:
+        factor = levels.factor(name)
+        if not factor.groups:
+            continue
+        reference = factor.groups[factor.reference]
+        if len(reference) != 1:
+            base = None
+            continue
+        ref = value(reference[0])
+        if base is not None:
+            base += ref
+        for factor_name, column, group in levels.columns():
+            if factor_name == name and len(group) == 1:
+                out[column] = value(group[0]) - ref
+    if base is not None:
+        out["const"] = base
+    return out

@@ -22,9 +22,10 @@ EPISODE_TYPES = ("job_search", "social_mentor", "company_internship", "everyday_
 
 
 def cpr_for(born: date, serial: int) -> str:
-    """A CPR number with a valid century digit for the birth date, unique per serial
-    below 4,000 for one birth date (modulus 11 is not kept: a warning at most)."""
-    seventh = "4" if born.year >= 2000 else str(serial % 4)
+    """The `serial`-th CPR number of a birth date (below 4,000; 6,000 from 2000),
+    with a century digit valid for it (modulus 11 is not kept: a warning at most)."""
+    # 4-9 are the 2000s for YY 00-36; 0-3 the 1900s for any YY
+    seventh = 4 + serial // 1000 if born.year >= 2000 else serial // 1000
     digits = f"{born:%d%m%y}{seventh}{serial % 1000:03d}"
     return cpr.parse(digits).formatted
 
@@ -85,10 +86,13 @@ def cohort_files(
     files.outcomes.append(["cpr", "udfald", "dato"])
     files.assignments.append(["cpr", "sagsbehandler", "fra"])
     files.episodes.append(["cpr", "type", "start", "slut", "leverandør", "timer"])
-    for serial, (index, rows) in enumerate(cohort.panel.groupby("citizen_id")):
+    per_birth_date: dict[date, int] = {}
+    for index, rows in cohort.panel.groupby("citizen_id"):
         rows = rows.sort_values("round_date")
         first = rows.iloc[0]
-        number = cpr_for(first["birth_date"], serial)
+        born = first["birth_date"]
+        per_birth_date[born] = per_birth_date.get(born, -1) + 1
+        number = cpr_for(born, per_birth_date[born])
         files.cpr_of[int(index)] = number
         worker = 0
         history = [(first["spell_start"], caseworkers[0])]

@@ -17,9 +17,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 from measurements.indicators import INDICATORS
+from measurements.scoring import checks
 from measurements.scoring import features as F
+from measurements.scoring.checks import ModelUnusable
+from measurements.scoring.fitting import design
+from measurements.scoring.levels import Levels
 from measurements.scoring.model import (
     Coefficients,
     future_quarters,
@@ -27,6 +32,7 @@ from measurements.scoring.model import (
     linear_predictor,
     probability_12m,
 )
+from measurements.scoring.reference import reference_coefficients
 
 ACTIONABLE = tuple(i.code for i in INDICATORS if i.code != "cw_job_belief")
 DRAWS = 4000
@@ -58,40 +64,88 @@ class Suggestion:
 
 class Uncertainty:
     """Draws of the model's parameters and the design that maps rows onto them, for
-    intervals of derived quantities. None for the reference model."""
+    intervals of derived quantities. None for the reference model. Raises
+    ModelUnusable, saying why, for a stored version whose estimates cannot give
+    intervals (missing or not finite, a covariance that is not positive
+    semi-definite, standard errors too large to mean anything): drawing from those
+    gives every interval as 0.0 to 0.0."""
 
     def __init__(self, model: Any, c: Coefficients) -> None:
         self.model, self.c = model, c
-        names = list(model.covariance.get("names") or model.estimates)
-        estimates = model.estimates or {}
-        self.names = [n for n in names if n in estimates]
-        theta = np.array([estimates[n]["estimate"] for n in self.names], dtype=float)
-        cov = model.covariance.get("matrix")
-        if cov and model.covariance.get("names") == self.names:
-            sigma = np.array(cov, dtype=float)
+        estimates = model.estimates if isinstance(model.estimates, dict) else {}
+        covariance = model.covariance if isinstance(model.covariance, dict) else {}
+        stored = covariance.get("names")
+        names = stored if isinstance(stored, list) and stored else list(estimates)
+        self.names = [str(n) for n in names if n in estimates]
+        if not self.names:
+            raise ModelUnusable(_("The model has no stored estimates."))
+        pairs = {n: _estimate(estimates[n]) for n in self.names}
+        wrong = [n for n in self.names if pairs[n][0] is None]
+        if wrong:
+            raise ModelUnusable(
+                _("The estimates of %(columns)s are missing or not finite numbers.")
+                % {"columns": checks.columns_text(wrong)}
+            )
+        theta = np.array([pairs[n][0] for n in self.names], dtype=float)
+        matrix = covariance.get("matrix")
+        if matrix and stored == self.names:
+            sigma: Any = matrix
         else:  # a version fitted before covariances were stored: independent errors
-            sigma = np.diag([(estimates[n].get("se") or 0.0) ** 2 for n in self.names])
-        self.theta, self.sigma = theta, sigma
+            wrong = [n for n in self.names if pairs[n][1] is None]
+            if wrong:
+                raise ModelUnusable(
+                    _(
+                        "The standard errors of %(columns)s are missing or not finite "
+                        "numbers."
+                    )
+                    % {"columns": checks.columns_text(wrong)}
+                )
+            sigma = np.diag([pairs[n][1] ** 2 for n in self.names])
+        problem = checks.covariance_problem(self.names, sigma)
+        if problem:
+            raise ModelUnusable(problem)
+        self.theta, self.sigma = theta, np.array(sigma, dtype=float)
+        self.levels = _levels(model, c)
         rng = np.random.default_rng(SEED)
-        self.draws = rng.multivariate_normal(theta, sigma, size=DRAWS, method="eigh")
+        self.draws = rng.multivariate_normal(
+            theta, self.sigma, size=DRAWS, method="eigh"
+        )
 
     @classmethod
     def of(cls, model: Any, c: Coefficients) -> Uncertainty | None:
-        if model.kind == "reference" or not model.estimates:
+        if model.kind == "reference":
             return None
         return cls(model, c)
 
     def design(self, rows: pd.DataFrame, bands: pd.Series) -> np.ndarray:
         rows = rows.assign(time_band=bands.to_numpy())
         if self.model.kind == "recalibrated":
-            from measurements.scoring.reference import reference_coefficients
-
             ref = linear_predictor(rows, reference_coefficients())
             return np.column_stack([np.ones(len(rows)), ref])
-        from measurements.scoring.fitting import design
-
-        X = design(rows, groups=list(self.c.target_groups))
+        X = design(rows, levels=self.levels)
         return X.reindex(columns=self.names, fill_value=0.0).to_numpy(dtype=float)
+
+
+def _estimate(item: Any) -> tuple[float | None, float | None]:
+    if not isinstance(item, dict):
+        return None, None
+    return checks.number(item.get("estimate")), checks.number(item.get("se"))
+
+
+def _levels(model: Any, c: Coefficients) -> Levels:
+    """The version's design: its stored levels, else (fitted before they were stored)
+    every band against the first."""
+    if not model.levels:
+        return Levels.first_band_reference(
+            target_groups=list(c.target_groups),
+            reference_group=model.reference_group or "",
+        )
+    try:
+        return Levels.from_json(model.levels)
+    except ValueError as exc:
+        raise ModelUnusable(
+            _("The stored levels of the model cannot be read.")
+        ) from exc
 
 
 def candidates(

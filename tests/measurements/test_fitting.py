@@ -15,7 +15,7 @@ from measurements.scoring.fitting import (
 )
 from measurements.scoring.model import linear_predictor
 from measurements.scoring.reference import reference_coefficients
-from measurements.scoring.synthetic import generate
+from measurements.scoring.synthetic import generate, true_params
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -33,35 +33,29 @@ def fitted(cohort):
 
 def test_recovery_of_the_true_coefficients(cohort, fitted):
     fit, _train, _held = fitted
-    truth = {**cohort.truth.features, "const": cohort.truth.intercept}
-    truth.update(
-        {
-            f"time_{lo}_{hi or 'plus'}": v
-            for (lo, hi), v in zip(
-                ((3, 6), (6, 12), (12, 24), (24, None)),
-                cohort.truth.time_bands[1:],
-                strict=True,
-            )
-        }
-    )
+    assert fit.levels.merged == ()  # every level of this cohort is well populated
+    truth = true_params(cohort.truth, fit.levels)
+    assert "const" in truth
     covered, checked = 0, 0
     for name, params in fit.params.items():
         true = truth.get(name, 0.0)
-        if name.startswith("tg_"):
-            true = cohort.truth.target_groups.get(
-                name[3:], 0.0
-            ) - cohort.truth.target_groups.get(fit.reference_group, 0.0)
-        if name.startswith("age_"):
-            index = [
-                f"age_{lo}_{hi or 'plus'}"
-                for lo, hi in ((18, 25), (25, 30), (30, 40), (40, 50), (50, None))
-            ].index(name)
-            true = cohort.truth.age_bands[index]
         z = abs(params - true) / fit.se[name]
         assert z < 4, (name, params, true, fit.se[name])
         covered += z < 1.96
         checked += 1
     assert covered / checked >= 0.8
+
+
+def test_references_are_the_most_populated_levels(cohort, fitted):
+    fit, train, _held = fitted
+    levels = fit.levels
+    for factor in ("time_band", "age_band"):
+        biggest = int(train[factor].value_counts().idxmax())
+        assert levels.factor(factor).groups[levels.factor(factor).reference] == (
+            biggest,
+        )
+        assert getattr(fit.coefficients, f"{factor[:-5]}_bands")[biggest] == 0.0
+    assert fit.reference_group == train["target_group"].value_counts().idxmax()
 
 
 def test_held_out_calibration_and_discrimination(cohort, fitted):
