@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DJANGO_SETTINGS_MODULE=bip.settings_test
 export DJANGO_ALLOW_ASYNC_UNSAFE=true
+# The suite shares few cores with a Celery worker, a live server and a browser: one
+# BLAS thread per process keeps the model fits' times steady instead of thrashing.
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
 bash scripts/ensure-services.sh
 

@@ -16,7 +16,7 @@ from citizens.models import Assignment, Citizen, Enrolment
 from citizens.services import assignment_change
 from interventions.models import InterventionEpisode, Outcome
 from measurements.models import Answer, Round
-from measurements.scoring import synthetic
+from measurements.scoring import fitting, synthetic
 from measurements.scoring.model import logit, quarterly_from_annual
 from measurements.scoring.panel import build_panel
 from measurements.scoring.synthetic_files import cohort_files, to_csv
@@ -264,3 +264,30 @@ def test_the_order_of_the_imports_does_not_matter(world, workers, load):
         and Round.objects.filter(enrolment=e, round_date__gt=e.end).exists()
         for e in closed
     )
+
+
+def test_a_local_fit_on_imported_history_finds_the_case_worker_change_effect(
+    world, workers, load
+):
+    """The effect of a change of case worker survives the import: the cohort's truth
+    has a strong one (odds x0.37), the files carry it only as each round's case
+    worker, and the local fit's 95% interval covers the truth and excludes 0."""
+    truth = synthetic.true_coefficients()
+    truth = replace(
+        truth,
+        intercept=logit(quarterly_from_annual(0.45)),
+        features={**truth.features, "cw_change": -1.0},
+    )
+    generated = synthetic.generate(n_citizens=900, seed=17, max_quarters=8, truth=truth)
+    files = cohort_files(generated, team=world.team.name, caseworkers=WORKERS)
+    load("citizens", files.csv("citizens"))
+    load("rounds", files.csv("rounds"))
+    load("outcomes", files.csv("outcomes"), outcomes_known_until=KNOWN_UNTIL)
+
+    panel = build_panel(municipality_id=world.municipality.pk, today=date(2026, 11, 1))
+    assert panel["cw_change"].sum() == generated.panel["cw_change"].sum()
+    fit = fitting.fit_local(panel)
+    estimate, se = fit.params["cw_change"], fit.se["cw_change"]
+    low, high = estimate - 1.96 * se, estimate + 1.96 * se
+    assert low < -1.0 < high
+    assert high < 0
