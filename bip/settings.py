@@ -125,6 +125,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bip.middleware.NoStoreMiddleware",
     "bip.accounts.middleware.ActiveMunicipalityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "bip.accounts.middleware.IdleTimeoutMiddleware",
