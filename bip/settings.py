@@ -351,9 +351,28 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_ALWAYS_EAGER = False
+# Heartbeats (DESIGN section 4). A worker process writes its liveness heartbeat, and a
+# running job's heartbeat is renewed by its worker, every BIP_HEARTBEAT_SECONDS. A job
+# whose heartbeat is older than BIP_JOB_STALE_AFTER (four missed beats) belonged to a
+# dead worker: the sweeper, running twice as often, hands it on, so it moves on within
+# about two minutes; /healthz shows a worker as down after three missed beats. The
+# fencing token (Job.attempts) still guards against a worker that was only slow.
+BIP_HEARTBEAT_SECONDS = env.float("BIP_HEARTBEAT_SECONDS", default=15.0)
+BIP_JOB_STALE_AFTER = env.float(
+    "BIP_JOB_STALE_AFTER", default=4 * BIP_HEARTBEAT_SECONDS
+)  # seconds
+BIP_WORKER_DOWN_AFTER = 3 * BIP_HEARTBEAT_SECONDS
+if BIP_JOB_STALE_AFTER < 3 * BIP_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "BIP_JOB_STALE_AFTER must be at least three heartbeats "
+        "(BIP_HEARTBEAT_SECONDS), or live workers' jobs would be taken over."
+    )
 CELERY_BEAT_SCHEDULE = {
     # re-enqueue pending and stale jobs, fail those out of attempts
-    "jobs-sweep": {"task": "bip.jobs.tasks.jobs_sweep", "schedule": 60.0},
+    "jobs-sweep": {
+        "task": "bip.jobs.tasks.jobs_sweep",
+        "schedule": BIP_JOB_STALE_AFTER / 2,
+    },
     # the beat heartbeat /healthz reports
     "jobs-heartbeat": {"task": "bip.jobs.tasks.beat_heartbeat", "schedule": 60.0},
     # audit partitions three months ahead, and retention
@@ -368,7 +387,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
-BIP_JOB_STALE_AFTER = env.int("BIP_JOB_STALE_AFTER", default=300)  # seconds
 BIP_JOB_MAX_ATTEMPTS = env.int("BIP_JOB_MAX_ATTEMPTS", default=3)
 BIP_JOB_PENDING_GRACE = env.int("BIP_JOB_PENDING_GRACE", default=30)  # seconds
 

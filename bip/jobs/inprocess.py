@@ -17,7 +17,6 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 _started = threading.Event()
 POLL_SECONDS = 1.0
-PERIODIC_SECONDS = 60.0
 _last_run: dict[str, datetime] = {}
 
 
@@ -81,9 +80,11 @@ def run_once(*, periodic: bool) -> int:
 
 def _loop(stop: threading.Event) -> None:
     ticks = 0
+    # heartbeats as often as a worker's; each beat entry still runs on its own schedule
+    every = max(1, int(settings.BIP_HEARTBEAT_SECONDS / POLL_SECONDS))
     while not stop.is_set():
         try:
-            run_once(periodic=ticks % int(PERIODIC_SECONDS / POLL_SECONDS) == 0)
+            run_once(periodic=ticks % every == 0)
         except Exception:
             logger.exception("in-process job runner")
         finally:

@@ -7,7 +7,6 @@ from celery.signals import worker_ready
 from django.db import OperationalError
 
 TRANSIENT = (OperationalError, ConnectionError, TimeoutError)
-WORKER_HEARTBEAT_SECONDS = 30
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
@@ -33,6 +32,9 @@ def beat_heartbeat() -> None:
 
 @worker_ready.connect
 def _start_worker_heartbeat(**kwargs: object) -> None:
+    """The worker's liveness, written by the worker process itself (not by a task
+    beat sends), so /healthz shows a dead worker within three missed beats."""
+    from django.conf import settings
     from django.db import close_old_connections
 
     from bip.jobs import services
@@ -47,6 +49,6 @@ def _start_worker_heartbeat(**kwargs: object) -> None:
                 pass
             finally:
                 close_old_connections()
-            stop.wait(WORKER_HEARTBEAT_SECONDS)
+            stop.wait(settings.BIP_HEARTBEAT_SECONDS)
 
     threading.Thread(target=beat, name="bip-worker-heartbeat", daemon=True).start()
