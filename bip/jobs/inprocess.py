@@ -100,4 +100,8 @@ def start() -> threading.Event:
         threading.Thread(
             target=_loop, args=(stop,), name="bip-jobs", daemon=True
         ).start()
+        # beside the job thread, so a long job does not silence the heartbeat
+        from bip.jobs import services
+
+        services.worker_heartbeat_start(detail="in-process")
     return stop

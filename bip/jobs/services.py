@@ -12,7 +12,13 @@ from types import TracebackType
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db import (
+    DatabaseError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -255,6 +261,26 @@ def heartbeat(name: str, detail: str = "") -> None:
     Heartbeat.objects.update_or_create(
         name=name, defaults={"at": timezone.now(), "detail": detail[:200]}
     )
+
+
+def worker_heartbeat_start(*, detail: str = "") -> threading.Event:
+    """The worker's liveness, written by the worker process itself (a thread beside
+    its work, not a task that beat sends) every BIP_HEARTBEAT_SECONDS, so /healthz
+    shows a dead worker within three missed beats. Set the event to stop it."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.is_set():
+            try:
+                heartbeat("worker", detail=detail)
+            except Exception:  # the database may be down; /healthz shows it
+                logger.warning("worker heartbeat not written", exc_info=True)
+            finally:
+                close_old_connections()
+            stop.wait(settings.BIP_HEARTBEAT_SECONDS)
+
+    threading.Thread(target=beat, name="bip-worker-heartbeat", daemon=True).start()
+    return stop
 
 
 def job_list_for(*, viewer: Any) -> Any:

@@ -143,3 +143,27 @@ def test_default_intervals_meet_the_promises():
     assert django_settings.BIP_WORKER_DOWN_AFTER + beat <= 60
     assert stale >= 3 * beat  # never a live worker's job
     assert stale + sweep + beat <= 120
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_worker_heartbeat_thread_beats_on_its_own(short_intervals):
+    """The thread a worker (and the demo's in-process runner) starts beside its work:
+    beats keep coming while nothing else happens, and stop when told."""
+    stop = services.worker_heartbeat_start(detail="in-process")
+    try:
+        first = wait_until(
+            lambda: Heartbeat.objects.filter(name="worker").first(),
+            timeout=10,
+            what="the first worker heartbeat",
+        )
+        wait_until(
+            lambda: Heartbeat.objects.get(name="worker").at > first.at,
+            timeout=10,
+            what="a second worker heartbeat",
+        )
+        assert Heartbeat.objects.get(name="worker").detail == "in-process"
+    finally:
+        stop.set()
+        for thread in threading.enumerate():  # no late beat after the flush
+            if thread.name == "bip-worker-heartbeat":
+                thread.join(timeout=10)
