@@ -13,6 +13,14 @@ def is_postgres(connection: BaseDatabaseWrapper) -> bool:
     return connection.vendor == "postgresql"
 
 
+def set_lock_timeout(connection: BaseDatabaseWrapper, *, milliseconds: int) -> None:
+    """Inside a transaction: give up on a row lock after this long (PostgreSQL).
+    SQLite locks the whole file instead and waits for its busy timeout."""
+    if is_postgres(connection):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = {int(milliseconds)}")
+
+
 def month_start(d: date) -> date:
     return d.replace(day=1)
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
 
 from bip.audit.context import Origin, current_origin
 
@@ -58,4 +59,25 @@ class DanishFirstLocaleMiddleware:
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class NoStoreMiddleware:
+    """Pages and API answers for a signed-in user or an API token hold personal data
+    (the edit form holds the full CPR): no browser or proxy may keep a copy, so every
+    such response says `Cache-Control: no-store` (DESIGN section 2). Static files are
+    served before this by WhiteNoise and stay cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # read after the view: the API authenticates a token inside the view, and
+        # DRF then sets request.user on this request too
+        user = getattr(request, "user", None)
+        if "HTTP_AUTHORIZATION" in request.META or (
+            user is not None and user.is_authenticated
+        ):
+            add_never_cache_headers(response)
         return response

@@ -94,7 +94,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # hashed API tokens; the model is accounts.ApiToken
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bip.middleware.NoStoreMiddleware",
     "bip.accounts.middleware.ActiveMunicipalityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "bip.accounts.middleware.IdleTimeoutMiddleware",
@@ -134,7 +135,7 @@ WSGI_APPLICATION = "bip.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out users
-    "django.contrib.auth.backends.ModelBackend",
+    "bip.accounts.backends.PersonBackend",  # ModelBackend, people only
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -300,14 +301,28 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 # --- REST framework ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # integrations: hashed tokens of integration accounts (DESIGN section 2);
+        # first, so a request without credentials is told 401 with the scheme
+        "bip.accounts.tokens.IntegrationTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "bip.accounts.tokens.IntegrationAccess",
+    ],
     "DEFAULT_PAGINATION_CLASS": "bip.pagination.CappedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "bip.exceptions.api_exception_handler",
+}
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
+# knox's own migrations create the table of its default token model, which is swapped
+# out for accounts.ApiToken: an orphan table with a key to every user. Not run.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_PREFIX": "bip_",  # lets secret scanners recognise a leaked token
+    "AUTH_HEADER_PREFIX": "Bearer",
+    "AUTO_REFRESH": False,  # a token lives until its expiry, set when it is issued
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "BIP progression API",
@@ -342,9 +357,28 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_ALWAYS_EAGER = False
+# Heartbeats (DESIGN section 4). A worker process writes its liveness heartbeat, and a
+# running job's heartbeat is renewed by its worker, every BIP_HEARTBEAT_SECONDS. A job
+# whose heartbeat is older than BIP_JOB_STALE_AFTER (four missed beats) belonged to a
+# dead worker: the sweeper, running twice as often, hands it on, so it moves on within
+# about two minutes; /healthz shows a worker as down after three missed beats. The
+# fencing token (Job.attempts) still guards against a worker that was only slow.
+BIP_HEARTBEAT_SECONDS = env.float("BIP_HEARTBEAT_SECONDS", default=15.0)
+BIP_JOB_STALE_AFTER = env.float(
+    "BIP_JOB_STALE_AFTER", default=4 * BIP_HEARTBEAT_SECONDS
+)  # seconds
+BIP_WORKER_DOWN_AFTER = 3 * BIP_HEARTBEAT_SECONDS
+if BIP_JOB_STALE_AFTER < 3 * BIP_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "BIP_JOB_STALE_AFTER must be at least three heartbeats "
+        "(BIP_HEARTBEAT_SECONDS), or live workers' jobs would be taken over."
+    )
 CELERY_BEAT_SCHEDULE = {
     # re-enqueue pending and stale jobs, fail those out of attempts
-    "jobs-sweep": {"task": "bip.jobs.tasks.jobs_sweep", "schedule": 60.0},
+    "jobs-sweep": {
+        "task": "bip.jobs.tasks.jobs_sweep",
+        "schedule": BIP_JOB_STALE_AFTER / 2,
+    },
     # the beat heartbeat /healthz reports
     "jobs-heartbeat": {"task": "bip.jobs.tasks.beat_heartbeat", "schedule": 60.0},
     # audit partitions three months ahead, and retention
@@ -359,7 +393,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
-BIP_JOB_STALE_AFTER = env.int("BIP_JOB_STALE_AFTER", default=300)  # seconds
 BIP_JOB_MAX_ATTEMPTS = env.int("BIP_JOB_MAX_ATTEMPTS", default=3)
 BIP_JOB_PENDING_GRACE = env.int("BIP_JOB_PENDING_GRACE", default=30)  # seconds
 

@@ -53,6 +53,7 @@ urlpatterns = [
     ),
     path("", include("bip.accounts.urls")),
     path("audit/", include("bip.audit.urls")),
+    path("integrations/", include("bip.accounts.integration_urls")),
     path("jobs/", include("bip.jobs.urls")),
     path("imports/", include("bip.imports.urls")),
     path("citizens/", include("citizens.urls")),

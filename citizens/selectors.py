@@ -15,7 +15,9 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from bip.accounts.models import Membership, Role, User
 from bip.accounts.scoping import Action, citizen_q, scope_for
 from bip.db import DaysSinceEpoch, days_since_epoch
 from citizens.models import Citizen, Enrolment, fold
@@ -35,6 +37,33 @@ def citizen_search(*, viewer: Any, text: str) -> QuerySet[Citizen]:
     except cpr.CprError:
         return qs.filter(name_search__contains=fold(text))
     return qs.filter(cpr_hmac=crypto.keyed_hash(parsed.digits))
+
+
+def duplicate_contact(*, viewer: Any, citizen: Citizen) -> dict[str, Any]:
+    """What a user who typed the CPR of a citizen already registered in the
+    municipality learns: the citizen to open when in their scope; otherwise only whom
+    to ask (the responsible team and its leaders), never the citizen's data."""
+    if citizen_list(viewer=viewer).filter(pk=citizen.pk).exists():
+        return {"in_scope": True, "citizen": citizen}
+    team = citizen.team
+    leaders: list[str] = []
+    if team is not None:
+        leader_ids = (
+            Membership.objects.current(timezone.localdate())
+            .filter(team=team, role=Role.TEAM_LEADER)
+            .values("user_id")
+        )
+        leaders = [
+            u.get_full_name() or u.username
+            for u in User.objects.filter(pk__in=leader_ids, is_active=True).order_by(
+                "first_name", "last_name"
+            )
+        ]
+    return {
+        "in_scope": False,
+        "team": f"{team.unit.name} · {team.name}" if team is not None else "",
+        "leaders": leaders,
+    }
 
 
 SORTS = {

@@ -84,16 +84,45 @@ def _open_spell(
     return enrolment
 
 
-def _duplicate_error() -> ValidationError:
-    # The same words whether or not the person is known elsewhere: only this
-    # municipality is ever searched.
-    return ValidationError(
-        {
-            "cpr": _(
-                "A citizen with this CPR number is already registered in your municipality."
-            )
-        }
+class DuplicateCitizen(ValidationError):
+    """The CPR number already belongs to a citizen of this municipality. The same
+    words whether or not the person is known elsewhere: only this municipality is ever
+    searched. `citizen` lets the view offer the citizen or name whom to contact."""
+
+    def __init__(self, citizen: Citizen) -> None:
+        super().__init__(
+            {
+                "cpr": _(
+                    "A citizen with this CPR number is already registered in your municipality."
+                )
+            }
+        )
+        self.citizen = citizen
+
+
+def _find_duplicate(
+    *, municipality_id: int, digits: str, by: Any, exclude_pk: int | None = None
+) -> DuplicateCitizen | None:
+    existing = (
+        Citizen.objects.filter(
+            municipality_id=municipality_id, cpr_hmac=crypto.keyed_hash(digits)
+        )
+        .exclude(pk=exclude_pk)
+        .select_related("team__unit")
+        .first()
     )
+    if existing is None:
+        return None
+    # A lookup by CPR that found a person, also outside the user's teams: logged on
+    # the audit connection, so the event stays when the refused write rolls back.
+    record(
+        actor=by,
+        action="citizen.cpr_match",
+        obj=existing,
+        citizen_ids=[existing.pk],
+        criterion_masked=f"cpr={cpr.mask(digits)}",
+    )
+    return DuplicateCitizen(existing)
 
 
 @transaction.atomic
@@ -116,10 +145,11 @@ def citizen_create(
         raise ValidationError({"team": _("Choose a team in your municipality.")})
     _check_caseworker(caseworker=caseworker, team=team, on=enrolment_start)
     _check_target_group(target_group, enrolment_start)
-    if Citizen.objects.filter(
-        municipality_id=municipality_id, cpr_hmac=crypto.keyed_hash(parsed.digits)
-    ).exists():
-        raise _duplicate_error()
+    duplicate = _find_duplicate(
+        municipality_id=municipality_id, digits=parsed.digits, by=by
+    )
+    if duplicate is not None:
+        raise duplicate
     citizen = Citizen(
         municipality_id=municipality_id,
         team=team,
@@ -134,7 +164,12 @@ def citizen_create(
         with transaction.atomic():
             citizen.save()
     except IntegrityError:  # a concurrent create of the same person
-        raise _duplicate_error() from None
+        duplicate = _find_duplicate(
+            municipality_id=municipality_id, digits=parsed.digits, by=by
+        )
+        if duplicate is None:
+            raise
+        raise duplicate from None
     _open_spell(
         citizen=citizen,
         team=team,
@@ -162,12 +197,14 @@ def citizen_update(
     warnings = list(parsed.warnings)
     changed_cpr = crypto.keyed_hash(parsed.digits) != citizen.cpr_hmac
     if changed_cpr:
-        clash = Citizen.objects.filter(
+        clash = _find_duplicate(
             municipality_id=citizen.municipality_id,
-            cpr_hmac=crypto.keyed_hash(parsed.digits),
-        ).exclude(pk=citizen.pk)
-        if clash.exists():
-            raise _duplicate_error()
+            digits=parsed.digits,
+            by=by,
+            exclude_pk=citizen.pk,
+        )
+        if clash is not None:
+            raise clash
         citizen.set_cpr(parsed)  # a corrected CPR: new ciphertext and keyed hash
     citizen.set_name(name)
     citizen.preferred_language = preferred_language

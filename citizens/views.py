@@ -21,7 +21,7 @@ from citizens import cpr, services
 from citizens.forms import AssignForm, CitizenCreateForm, CitizenEditForm, EnrolForm
 from citizens.models import Citizen
 from citizens.selectors import caseload as caseload_query
-from citizens.selectors import citizen_list, citizen_search
+from citizens.selectors import citizen_list, citizen_search, duplicate_contact
 from interventions.mix import Span, mix_of
 from interventions.models import InterventionEpisode
 from interventions.timeline import axis_range
@@ -136,6 +136,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     form = CitizenCreateForm(request.POST or None, scope=scope, viewer=request.user)
+    duplicate = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -152,6 +153,9 @@ def create(request: HttpRequest) -> HttpResponse:
                 phone=data["phone"],
                 email=data["email"],
             )
+        except services.DuplicateCitizen as exc:
+            form_errors_from(exc, form)
+            duplicate = duplicate_contact(viewer=request.user, citizen=exc.citizen)
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -159,7 +163,11 @@ def create(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, warning)
             messages.success(request, _("The citizen is created."))
             return redirect("citizens:detail", pk=saved.citizen.pk)
-    return render(request, "form_page.html", {"form": form, "title": _("New citizen")})
+    return render(
+        request,
+        "citizens/create.html",
+        {"form": form, "title": _("New citizen"), "duplicate": duplicate},
+    )
 
 
 def _writable_citizen(request: HttpRequest, pk: int) -> Citizen:

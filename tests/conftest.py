@@ -214,7 +214,21 @@ def owned_objects(citizen, caseworker, municipal_admin, world):
     model = ModelVersion.objects.create(
         municipality=world.municipality, kind="local", coefficients={"intercept": -4.0}
     )
+    from bip.accounts.services import integration_create, token_issue
+
+    integration = integration_create(
+        municipality_id=world.municipality.pk,
+        name="Fagsystem",
+        writes=False,
+        unit=None,
+        by=municipal_admin,
+    )
+    api_token, _secret = token_issue(
+        account=integration, valid_days=30, by=municipal_admin
+    )
     return {
+        "integrationaccount": integration,
+        "apitoken": api_token,
         "modelversion": model,
         "importbatch": batch,
         "episode": episode,

@@ -58,6 +58,9 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "instrument:question_add": "instrument",
     "instrument:translate": "instrument",
     "jobs:status": "job",
+    "integrations:token_create": "integrationaccount",
+    "integrations:deactivate": "integrationaccount",
+    "integrations:token_revoke": "apitoken",
     "api:citizen-detail": "citizen",
     "api:job-detail": "job",
 }
@@ -74,6 +77,9 @@ POST_BODIES = {  # POST-only routes: what an outsider posts
     "models:activate": lambda o: {},
     "instrument:publish": lambda o: {"note": "x"},
     "instrument:question_add": lambda o: {"respondent": "citizen", "indicator": ""},
+    "integrations:token_create": lambda o: {"valid_days": "30"},
+    "integrations:deactivate": lambda o: {},
+    "integrations:token_revoke": lambda o: {},
 }
 OUTSIDERS = ("other_municipality_admin", "other_team_caseworker", "analyst")
 

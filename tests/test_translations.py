@@ -62,6 +62,11 @@ SAME_WORDS = set(
         "score",
         "find",
         "upload",
+        "integration",
+        "api",
+        # the HTTP header an integration sends its token in
+        "authorization",
+        "bearer",
     ]
 )
 WORD = re.compile(r"[A-Za-zÆØÅæøåÉé]{3,}")
@@ -152,6 +157,9 @@ def data_words() -> set[str]:
     from interventions.models import InterventionType
 
     texts += list(ImportBatch.objects.values_list("original_name", flat=True))
+    from bip.accounts.models import ApiToken
+
+    texts += list(ApiToken.objects.values_list("token_key", flat=True))
     from bip.imports.formats import all_formats
 
     texts += [c.name for f in all_formats() for c in f.columns]

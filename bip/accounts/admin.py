@@ -6,13 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from axes.utils import reset as axes_reset
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from bip.accounts.models import Membership, Municipality, Team, Unit, User
+from bip.accounts.models import (
+    PERSON_ROLES,
+    Membership,
+    Municipality,
+    Team,
+    Unit,
+    User,
+)
 from bip.audit.models import Purpose
 from bip.audit.services import record
 
@@ -22,8 +31,26 @@ def site_permission(request: HttpRequest) -> bool:
     return bool(user.is_active and user.is_superuser)
 
 
+# Roles are memberships; Django's groups and permissions are not used.
+admin.site.unregister(Group)
+
+
+class PersonMembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["municipality", "unit", "team", "role", "valid_from", "valid_to"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # integration roles belong to integration accounts, made in the product
+        self.fields["role"].choices = [("", "---------")] + [
+            (r.value, r.label) for r in PERSON_ROLES
+        ]
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = PersonMembershipForm
     fk_name = "user"
     extra = 0
     autocomplete_fields = ["municipality", "unit", "team"]
@@ -33,6 +60,11 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     actions = ["unlock_login"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        # An integration's identity is managed by its municipal admin in the product,
+        # never here: no password can be set for it, no role given.
+        return super().get_queryset(request).filter(is_integration=False)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)

@@ -26,6 +26,7 @@ def nav_items(scope: Any) -> list[dict[str, str]]:
         (scope.is_municipal_admin, "imports:list", _("Imports")),
         (scope.is_municipal_admin, "models:list", _("Models")),
         (scope.is_municipal_admin, "audit:search", _("Audit log")),
+        (scope.is_municipal_admin, "integrations:list", _("Integrations")),
         (
             scope.is_analyst or scope.is_municipal_admin,
             "reports:overview",

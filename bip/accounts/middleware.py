@@ -24,6 +24,9 @@ class ActiveMunicipalityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if user is not None and getattr(user, "is_integration", False):
+            logout(request)  # an integration acts by API token only, never a session
+            return redirect_to_login(request.get_full_path())
         if user is not None and user.is_authenticated:
             allowed = user_municipality_ids(user)
             chosen = request.session.get(SESSION_KEY)

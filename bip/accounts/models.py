@@ -9,12 +9,22 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 from bip.models import TimeStampedModel
 
 
 class User(AbstractUser):
-    """Deactivated, never deleted: every foreign key to a user is PROTECT."""
+    """Deactivated, never deleted: every foreign key to a user is PROTECT.
+
+    A user with `is_integration` is the identity of an integration account: its API
+    tokens act and are audited as it, and it never signs in (DESIGN section 2).
+    """
+
+    is_integration = models.BooleanField(
+        _("integration"), default=False, editable=False
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -98,9 +108,15 @@ class Role(models.TextChoices):
     TEAM_LEADER = "team_leader", _("Team leader")
     MUNICIPAL_ADMIN = "municipal_admin", _("Municipal admin")
     ANALYST = "analyst", _("Analyst")
+    # An integration account's scope (DESIGN section 2): the whole municipality, or one
+    # unit when the membership names it. Held only by integration users.
+    INTEGRATION_READ = "integration_read", _("Integration (read only)")
+    INTEGRATION_WRITE = "integration_write", _("Integration (read and write)")
 
 
 TEAM_ROLES = (Role.CASEWORKER, Role.TEAM_LEADER)
+INTEGRATION_ROLES = (Role.INTEGRATION_READ, Role.INTEGRATION_WRITE)
+PERSON_ROLES = tuple(r for r in Role if r not in INTEGRATION_ROLES)
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
@@ -141,6 +157,11 @@ class Membership(TimeStampedModel):
                 | Q(valid_to__gte=models.F("valid_from")),
                 name="membership_valid_period",
             ),
+            models.CheckConstraint(
+                condition=~Q(role__in=["integration_read", "integration_write"])
+                | Q(team__isnull=True),
+                name="membership_integration_no_team",
+            ),
         ]
         indexes = [
             models.Index(fields=["user", "valid_from"], name="membership_user_idx")
@@ -173,3 +194,90 @@ class ScopeGrant(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} → citizen {self.citizen_id} until {self.until:%Y-%m-%d}"
+
+
+class IntegrationAccount(TimeStampedModel):
+    """A named system of one municipality that uses the API, made by its municipal
+    admin in the product. Its user is the identity its tokens act as; what it may see
+    is that user's membership (an integration role, and a unit or none), read by the
+    same scoping functions as a person's."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="integrations"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="integration"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("integration")
+        verbose_name_plural = _("integrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="integration_name_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(AbstractAuthToken):
+    """An integration's API token (knox; `KNOX_TOKEN_MODEL`). Only a SHA-512 digest of
+    the secret is stored, with its first characters (`token_key`) to find it; the
+    secret is shown once. Revoked and expired tokens are kept, refused, for the record.
+    """
+
+    # Not the primary key (as in knox): URLs and the audit log name a token by its id.
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="auth_token_set",
+    )
+    expiry = models.DateTimeField(_("expires"))
+    account = models.ForeignKey(
+        IntegrationAccount, on_delete=models.PROTECT, related_name="tokens"
+    )
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.token_key}"
+
+    @property
+    def audit_label(self) -> str:
+        """The token's own identity in the audit log: the integration, the token and
+        who issued it."""
+        # stored data, not a page: the same words whatever the reader's language
+        return (
+            f"integration {self.account.name} · token {self.token_key}"
+            f" · by {self.created_by.get_username()}"
+        )[:150]

@@ -70,7 +70,7 @@ class MunicipalOIDCBackend(OIDCAuthenticationBackend):
         if not value:
             return User.objects.none()
         lookup = {f"{settings.BIP_OIDC_USER_FIELD}__iexact": value, "is_active": True}
-        return User.objects.filter(**lookup)
+        return User.objects.filter(**lookup, is_integration=False)
 
     def create_user(self, claims: dict[str, Any]) -> User:
         raise SuspiciousOperation(

@@ -1,7 +1,9 @@
 """Who sees what (DESIGN section 2): the building blocks every selector uses.
 
 A viewer's scope is computed once per request (cached on the user object) from the
-memberships valid today in the active municipality, plus unexpired scope grants.
+memberships valid today in the active municipality, plus unexpired scope grants. An
+integration account's API token gets its scope the same way, from its user's
+integration membership (read only or read and write; the municipality or one unit).
 Domain selectors turn it into querysets with `citizen_q`; views, API, exports and jobs
 all go through those selectors.
 """
@@ -14,7 +16,7 @@ from typing import Any, Literal
 from django.db.models import Q
 from django.utils import timezone
 
-from bip.accounts.models import Membership, Role, ScopeGrant
+from bip.accounts.models import INTEGRATION_ROLES, Membership, Role, ScopeGrant, Team
 
 Action = Literal["read", "write"]
 NOTHING = Q(pk__in=[])
@@ -31,6 +33,9 @@ class Scope:
     led_unit_ids: frozenset[int]
     granted_citizen_ids: frozenset[int]
     is_system_admin: bool
+    # an integration's teams (its unit's), or None for the whole municipality
+    integration_team_ids: frozenset[int] | None = None
+    integration_writes: bool = False
 
     @property
     def is_municipal_admin(self) -> bool:
@@ -49,10 +54,15 @@ class Scope:
         return Role.CASEWORKER in self.roles
 
     @property
+    def is_integration(self) -> bool:
+        return bool(self.roles & set(INTEGRATION_ROLES))
+
+    @property
     def sees_people(self) -> bool:
         """Whether any citizen can be in scope (analysts and system admins: never)."""
         return bool(
             self.is_municipal_admin
+            or self.is_integration
             or self.team_ids
             or self.led_team_ids
             or self.granted_citizen_ids
@@ -103,10 +113,22 @@ def scope_for(user: Any, municipality_id: int | None = None) -> Scope:
         .filter(user_id=user.pk)
         .values("municipality_id", "role", "team_id", "team__unit_id", "unit_id")
     )
+    # An integration user holds integration roles only, a person never: a role of the
+    # other kind (given by mistake) counts for nothing.
+    integration = bool(getattr(user, "is_integration", False))
+    memberships = [
+        m for m in memberships if (m["role"] in INTEGRATION_ROLES) == integration
+    ]
     all_municipalities = frozenset(m["municipality_id"] for m in memberships)
     if municipality_id is None and all_municipalities:
         municipality_id = min(all_municipalities)
     mine = [m for m in memberships if m["municipality_id"] == municipality_id]
+    integration_team_ids: frozenset[int] | None = None
+    unit_ids = {m["unit_id"] for m in mine if m["role"] in INTEGRATION_ROLES}
+    if unit_ids and None not in unit_ids:
+        integration_team_ids = frozenset(
+            Team.objects.filter(unit_id__in=unit_ids).values_list("id", flat=True)
+        )
     grants = ScopeGrant.objects.filter(
         user_id=user.pk, municipality_id=municipality_id, until__gt=timezone.now()
     ).values_list("citizen_id", flat=True)
@@ -122,8 +144,12 @@ def scope_for(user: Any, municipality_id: int | None = None) -> Scope:
         led_unit_ids=frozenset(
             m["team__unit_id"] for m in mine if m["role"] == Role.TEAM_LEADER
         ),
-        granted_citizen_ids=frozenset(grants) if municipality_id else frozenset(),
-        is_system_admin=bool(user.is_superuser),
+        granted_citizen_ids=(
+            frozenset(grants) if municipality_id and not integration else frozenset()
+        ),
+        is_system_admin=bool(user.is_superuser) and not integration,
+        integration_team_ids=integration_team_ids,
+        integration_writes=any(m["role"] == Role.INTEGRATION_WRITE for m in mine),
     )
     cache[municipality_id] = scope
     return scope
@@ -142,6 +168,14 @@ def citizen_q(scope: Scope, action: Action, *, prefix: str = "") -> Q:
         return Q(**{f"{prefix}{k}": v for k, v in kwargs.items()})
 
     in_municipality = f(municipality_id=scope.municipality_id)
+    if scope.is_integration:
+        if action == "write" and not scope.integration_writes:
+            return NOTHING
+        if scope.integration_team_ids is None:
+            return in_municipality
+        if not scope.integration_team_ids:
+            return NOTHING
+        return in_municipality & f(team_id__in=sorted(scope.integration_team_ids))
     if scope.is_municipal_admin:
         return in_municipality
     allowed = NOTHING
@@ -162,8 +196,6 @@ def aggregate_team_ids(scope: Scope) -> frozenset[int] | None:
     """Teams whose aggregates the scope may see; None means the whole municipality."""
     if scope.is_municipal_admin or scope.is_analyst:
         return None
-    from bip.accounts.models import Team
-
     ids = set(scope.team_ids)
     if scope.led_unit_ids:
         ids |= set(

@@ -47,7 +47,12 @@ def record(
     event = AuditEvent(
         ts=timezone.now(),
         actor_id=actor.pk if authenticated else None,
-        actor_label=actor.get_username() if authenticated else "",
+        # an API token's own identity (integration, token, issuer) where it acts
+        actor_label=(
+            (getattr(actor, "audit_label", "") or actor.get_username())[:150]
+            if authenticated
+            else ""
+        ),
         municipality_id=municipality_id,
         action=action,
         object_type=object_type,

@@ -4,7 +4,6 @@ commit. Both steps are durable jobs."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import uuid
@@ -17,6 +16,7 @@ from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bip import tabular
 from bip.audit.models import Purpose
 from bip.db import copy_rows
 from bip.audit.services import record
@@ -279,7 +279,7 @@ def _delete_file(batch: ImportBatch) -> None:
 def report_csv(batch: ImportBatch) -> str:
     """The per-row report (row, column, problem); CPR numbers only masked."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = tabular.csv_writer(out, delimiter=";")
     writer.writerow([_("Row"), _("Column"), _("Problem"), _("Kind")])
     for problem in batch.file_errors:
         writer.writerow(["", "", problem, _("error")])

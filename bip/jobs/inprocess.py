@@ -17,7 +17,6 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 _started = threading.Event()
 POLL_SECONDS = 1.0
-PERIODIC_SECONDS = 60.0
 _last_run: dict[str, datetime] = {}
 
 
@@ -83,9 +82,11 @@ def run_once(*, periodic: bool) -> int:
 
 def _loop(stop: threading.Event) -> None:
     ticks = 0
+    # heartbeats as often as a worker's; each beat entry still runs on its own schedule
+    every = max(1, int(settings.BIP_HEARTBEAT_SECONDS / POLL_SECONDS))
     while not stop.is_set():
         try:
-            run_once(periodic=ticks % int(PERIODIC_SECONDS / POLL_SECONDS) == 0)
+            run_once(periodic=ticks % every == 0)
         except Exception:
             logger.exception("in-process job runner")
         finally:
@@ -101,4 +102,8 @@ def start() -> threading.Event:
         threading.Thread(
             target=_loop, args=(stop,), name="bip-jobs", daemon=True
         ).start()
+        # beside the job thread, so a long job does not silence the heartbeat
+        from bip.jobs import services
+
+        services.worker_heartbeat_start(detail="in-process")
     return stop

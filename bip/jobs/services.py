@@ -4,16 +4,25 @@ checkpoint per chunk, a sweeper for pending and stale jobs."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import TracebackType
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError, transaction
+from django.db import (
+    DatabaseError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models import F, Q
 from django.utils import timezone
 
+from bip import db
 from bip.jobs import registry
 from bip.jobs.models import Heartbeat, Job
 
@@ -95,6 +104,19 @@ class Claim:
             raise StaleClaim(f"job {self.job.pk} was taken over")
         self.job.progress += progress
 
+    def beat(self) -> bool:
+        """Renew the heartbeat while a chunk runs; False once the job was taken over.
+
+        Never waits long on the job's row: the job's own chunk transaction may hold it
+        for a moment, and a later beat will do."""
+        try:
+            with transaction.atomic():
+                db.set_lock_timeout(connection, milliseconds=2000)
+                return self._fenced().update(heartbeat_at=timezone.now()) > 0
+        except DatabaseError:
+            logger.warning("job %s: heartbeat not written", self.job.pk)
+            return True
+
     def near_time_limit(self) -> bool:
         return time.monotonic() - self.started > 0.8 * self.soft_limit
 
@@ -161,13 +183,51 @@ def claim(*, job_id: int, now: datetime | None = None) -> Claim | None:
     return Claim(job=job, token=job.attempts)
 
 
+class KeepAlive:
+    """While a handler runs, a thread in the worker renews the job's heartbeat every
+    BIP_HEARTBEAT_SECONDS, fenced by the claim's token: a long chunk of a live worker
+    is never taken for a dead one's. A killed worker's thread dies with it, so its
+    job's heartbeat goes stale and the sweeper hands the job on."""
+
+    def __init__(self, claim: Claim) -> None:
+        self.claim = claim
+        self.interval = float(settings.BIP_HEARTBEAT_SECONDS)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(
+            target=self._run, name=f"bip-job-{claim.job.pk}-heartbeat", daemon=True
+        )
+
+    def _run(self) -> None:
+        try:
+            while not self.stopped.wait(self.interval):
+                if not self.claim.beat():
+                    return  # taken over: the handler's next chunk commit stops it
+        finally:
+            connection.close()  # this thread's own connection, if it opened one
+
+    def __enter__(self) -> KeepAlive:
+        self.thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stopped.set()
+        # bounded: a beat waits at most its lock timeout, and the thread is a daemon
+        self.thread.join(timeout=5)
+
+
 def job_run(*, job_id: int) -> None:
     c = claim(job_id=job_id)
     if c is None:
         return  # a duplicate delivery or a rerun of a finished job does nothing
     handler = registry.handler_for(c.job.kind)
     try:
-        handler(c)
+        with KeepAlive(c):
+            handler(c)
         if c.job.state == Job.State.RUNNING:
             c.finish(c.job.result)
     except StaleClaim:
@@ -211,6 +271,26 @@ def heartbeat(name: str, detail: str = "") -> None:
     Heartbeat.objects.update_or_create(
         name=name, defaults={"at": timezone.now(), "detail": detail[:200]}
     )
+
+
+def worker_heartbeat_start(*, detail: str = "") -> threading.Event:
+    """The worker's liveness, written by the worker process itself (a thread beside
+    its work, not a task that beat sends) every BIP_HEARTBEAT_SECONDS, so /healthz
+    shows a dead worker within three missed beats. Set the event to stop it."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.is_set():
+            try:
+                heartbeat("worker", detail=detail)
+            except Exception:  # the database may be down; /healthz shows it
+                logger.warning("worker heartbeat not written", exc_info=True)
+            finally:
+                close_old_connections()
+            stop.wait(settings.BIP_HEARTBEAT_SECONDS)
+
+    threading.Thread(target=beat, name="bip-worker-heartbeat", daemon=True).start()
+    return stop
 
 
 def job_list_for(*, viewer: Any) -> Any:

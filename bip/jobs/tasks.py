@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import threading
-
 from celery import shared_task
 from celery.signals import worker_ready
 from django.db import OperationalError
 
 TRANSIENT = (OperationalError, ConnectionError, TimeoutError)
-WORKER_HEARTBEAT_SECONDS = 30
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
@@ -33,20 +30,6 @@ def beat_heartbeat() -> None:
 
 @worker_ready.connect
 def _start_worker_heartbeat(**kwargs: object) -> None:
-    from django.db import close_old_connections
-
     from bip.jobs import services
 
-    stop = threading.Event()
-
-    def beat() -> None:
-        while not stop.is_set():
-            try:
-                services.heartbeat("worker")
-            except Exception:  # noqa: S110 - the database may be down; /healthz shows it
-                pass
-            finally:
-                close_old_connections()
-            stop.wait(WORKER_HEARTBEAT_SECONDS)
-
-    threading.Thread(target=beat, name="bip-worker-heartbeat", daemon=True).start()
+    services.worker_heartbeat_start()

@@ -17,11 +17,23 @@ ALLOWED_ADMIN_MODELS = {
 
 
 def test_admin_registers_only_users_units_and_global_reference_data():
+    """Every registration, third-party apps' included (they register when the admin
+    autodiscovers at start-up): exactly the allow-list, and never a token."""
     registered = {
         f"{m._meta.app_label}.{m._meta.model_name}" for m in admin.site._registry
     }
-    assert registered <= ALLOWED_ADMIN_MODELS | {"auth.group", "authtoken.tokenproxy"}
-    assert "citizens.citizen" not in registered
+    assert registered == ALLOWED_ADMIN_MODELS
+    assert not [name for name in registered if "token" in name]
+
+
+def test_drf_plain_tokens_are_gone():
+    from django.apps import apps
+    from django.conf import settings
+
+    assert "rest_framework.authtoken" not in settings.INSTALLED_APPS
+    assert not apps.is_installed("rest_framework.authtoken")
+    auth = settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
+    assert "rest_framework.authentication.TokenAuthentication" not in auth
 
 
 @pytest.mark.parametrize("who", ["caseworker", "municipal_admin", "analyst"])

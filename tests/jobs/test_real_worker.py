@@ -49,3 +49,40 @@ def test_real_worker_runs_probe_job(worker, client, system_admin, settings):
         3,
     )
     assert worker.poll() is None, "the worker process stayed up"
+
+
+def test_healthz_shows_a_killed_worker_as_down(tmp_path, client, settings):
+    """The worker process writes its own heartbeat; after a SIGKILL /healthz says
+    "down" once three beats are missed (short intervals here, 15 s by default)."""
+    from django.utils import timezone
+
+    from bip.jobs.models import Heartbeat
+
+    beat = 0.5
+    settings.BIP_HEARTBEAT_SECONDS = beat
+    settings.BIP_WORKER_DOWN_AFTER = 3 * beat
+    flush_broker()
+    Heartbeat.objects.filter(name="worker").delete()
+    worker = Worker(tmp_path, "beating", BIP_HEARTBEAT_SECONDS=str(beat))
+    try:
+        wait_until(
+            lambda: client.get("/healthz").json()["worker"] == "ok",
+            timeout=60,
+            what="the worker's first heartbeat",
+        )
+        first = Heartbeat.objects.get(name="worker").at
+        wait_until(
+            lambda: Heartbeat.objects.get(name="worker").at > first,
+            timeout=10,
+            what="a second heartbeat",
+        )
+        worker.kill()
+        killed = timezone.now()
+        wait_until(
+            lambda: client.get("/healthz").json()["worker"] == "down",
+            timeout=30,
+            what="/healthz to show the killed worker",
+        )
+        assert (timezone.now() - killed).total_seconds() < 3 * beat + 2
+    finally:
+        worker.stop()

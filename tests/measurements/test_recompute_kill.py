@@ -1,13 +1,14 @@
 """A worker killed in the middle of a recompute loses nothing (DESIGN section 4): a
 real worker process against Redis and PostgreSQL scores the first chunk, then waits on
-an advisory lock this test holds; the test kills its process group, lets its heartbeat
-go stale (by dating it back, instead of waiting), runs the sweeper, and a new worker
-takes the job over from its checkpoint. Every round ends with exactly one current
-score of the active model, and the first chunk is not written twice."""
+an advisory lock this test holds. While it waits its heartbeat stays fresh (the sweeper
+leaves it alone for several stale periods); the test kills its process group, the
+heartbeat goes stale within a few seconds (short intervals), the sweeper hands the job
+on, and a new worker takes it over from its checkpoint. Every round ends with exactly
+one current score of the active model, and the first chunk is not written twice."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -28,6 +29,9 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 HOLD_KEY = 7_102_913
+# short intervals, the same in the workers and in this process (the sweeper)
+HEARTBEAT, STALE = 0.5, 3.0
+INTERVALS = {"BIP_HEARTBEAT_SECONDS": str(HEARTBEAT), "BIP_JOB_STALE_AFTER": str(STALE)}
 
 
 def waiting_on_hold() -> bool:
@@ -40,7 +44,10 @@ def waiting_on_hold() -> bool:
         return cursor.fetchone()[0] == 1
 
 
-def test_worker_killed_mid_recompute_loses_nothing(tmp_path, world, caseworker):
+def test_worker_killed_mid_recompute_loses_nothing(
+    tmp_path, world, caseworker, settings
+):
+    settings.BIP_HEARTBEAT_SECONDS, settings.BIP_JOB_STALE_AFTER = HEARTBEAT, STALE
     bulk_spells(world.team, caseworker, spells=200)  # 1,000 rounds: 4 chunks of 250
     flush_broker()
     with connection.cursor() as cursor:
@@ -50,6 +57,7 @@ def test_worker_killed_mid_recompute_loses_nothing(tmp_path, world, caseworker):
         "first",
         BIP_TEST_HOLD_LOCK=str(HOLD_KEY),
         BIP_SCORES_CHUNK_ROUNDS="250",
+        **INTERVALS,
     )
     second = None
     celery_app.conf.task_always_eager = False
@@ -70,17 +78,36 @@ def test_worker_killed_mid_recompute_loses_nothing(tmp_path, world, caseworker):
             1,
         )
         assert Score.objects.count() == 250
+        # alive but busy for longer than the stale limit: its heartbeat keeps the job
+        waiting_since = time.monotonic()
+        beats = 0
+        while time.monotonic() - waiting_since < 2 * STALE:
+            last = Job.objects.get(pk=job.pk).heartbeat_at
+            wait_until(
+                lambda last=last: Job.objects.get(pk=job.pk).heartbeat_at > last,
+                timeout=30,
+                what="the busy worker's heartbeat",
+            )
+            beats += 1
+            assert jobs_sweep()["requeued"] == 0
+        assert beats >= 2
+        assert Job.objects.get(pk=job.pk).attempts == 1
+
+        second = Worker(tmp_path, "second", BIP_SCORES_CHUNK_ROUNDS="250", **INTERVALS)
         first.kill()
+        killed = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [HOLD_KEY])
         killed_at = timezone.now()
 
-        # time passes: the dead worker's heartbeat goes stale; the sweeper re-sends
-        Job.objects.filter(pk=job.pk).update(
-            heartbeat_at=timezone.now() - timedelta(hours=1)
+        # the dead worker's heartbeat goes stale by itself; the sweeper re-sends
+        wait_until(
+            lambda: jobs_sweep()["requeued"] == 1,
+            timeout=30,
+            what="the sweeper to hand on the dead worker's job",
         )
-        second = Worker(tmp_path, "second", BIP_SCORES_CHUNK_ROUNDS="250")
-        assert jobs_sweep()["requeued"] == 1
+        handed_on_after = time.monotonic() - killed
+        assert handed_on_after < 2 * STALE + 1, handed_on_after
         wait_until(
             lambda: Job.objects.get(pk=job.pk).state in ("done", "failed"),
             timeout=90,

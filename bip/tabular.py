@@ -1,0 +1,138 @@
+"""The one writer for every CSV and XLSX file the product writes (DESIGN section 2).
+
+Spreadsheet programs run a cell that starts with = + - @ (or a tab or carriage return
+before one) as a formula: an uploaded value such as `=HYPERLINK(...)` or `+cmd|...`
+written back into a report would run on the admin's machine. Every text cell that
+starts with one of those characters is written with a leading single quote (OWASP's
+"CSV injection" advice), so it shows as text. Real numbers, dates and times are not
+text and stay numbers, dates and times: -1 is a number, the text "-1+2" is neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import IO, Any
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+# Characters XML 1.0 does not allow; openpyxl refuses them rather than drop them.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+Cell = str | int | float | Decimal | date | datetime | time | bool | None
+
+
+def neutralise(value: str) -> str:
+    """The text as a spreadsheet shows it, never as a formula."""
+    if value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class CsvWriter:
+    """`csv.writer` that neutralises text cells. Numbers keep their type; with a
+    decimal comma (Danish Excel's semicolon CSV) 1.5 is written 1,5."""
+
+    def __init__(
+        self, out: IO[str], *, delimiter: str = ";", decimal_comma: bool | None = None
+    ) -> None:
+        if delimiter not in (";", ","):
+            raise ValueError("delimiter must be ';' or ','")
+        self._writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+        # a decimal comma inside a comma-separated file would split the number
+        self.decimal_comma = (
+            delimiter == ";" if decimal_comma is None else decimal_comma
+        )
+
+    def _cell(self, value: Cell) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        if isinstance(value, int | float | Decimal):
+            text = str(value)
+            return text.replace(".", ",") if self.decimal_comma else text
+        if isinstance(value, datetime):
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return value.strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(value, date | time):
+            return value.isoformat()
+        return neutralise(str(value))
+
+    def writerow(self, row: Iterable[Cell]) -> None:
+        self._writer.writerow([self._cell(v) for v in row])
+
+    def writerows(self, rows: Iterable[Iterable[Cell]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(
+    out: IO[str], *, delimiter: str = ";", decimal_comma: bool | None = None
+) -> CsvWriter:
+    return CsvWriter(out, delimiter=delimiter, decimal_comma=decimal_comma)
+
+
+def write_csv(
+    out: IO[str],
+    rows: Iterable[Iterable[Cell]],
+    *,
+    header: Sequence[str] = (),
+    delimiter: str = ";",
+    bom: bool = True,
+    decimal_comma: bool | None = None,
+) -> None:
+    """Rows streamed to a text file; with a BOM Danish Excel opens it as UTF-8."""
+    if bom:
+        out.write(BOM)
+    writer = CsvWriter(out, delimiter=delimiter, decimal_comma=decimal_comma)
+    if header:
+        writer.writerow(header)
+    writer.writerows(rows)
+
+
+def _xlsx_value(value: Cell) -> Any:
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        # Excel has no time zones: local wall-clock time, as the user reads it
+        return timezone.make_naive(timezone.localtime(value))
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str):
+        return neutralise(_XML_ILLEGAL.sub("", value))
+    return value
+
+
+def write_xlsx(
+    out: IO[bytes],
+    rows: Iterable[Iterable[Cell]],
+    *,
+    header: Sequence[str] = (),
+    sheet_title: str = "Data",
+) -> None:
+    """Rows streamed into a one-sheet workbook. openpyxl's write-only mode keeps
+    memory constant however many rows there are."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=sheet_title[:31])
+
+    def cells(row: Iterable[Cell]) -> list[Any]:
+        out_row = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
+            if isinstance(value, str):
+                cell.data_type = "s"  # text, whatever openpyxl would infer
+            out_row.append(cell)
+        return out_row
+
+    if header:
+        sheet.append(cells(header))
+    for row in rows:
+        sheet.append(cells(row))
+    workbook.save(out)
