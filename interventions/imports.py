@@ -7,8 +7,10 @@ education or other exit ending the spell) decided per citizen and written in bul
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -176,32 +178,44 @@ def _outcomes_by_citizen(
         yield chunk
 
 
+@dataclass
+class _Seen:
+    """An outcome as the rules see it: stored (with its id) or new in this step."""
+
+    date: date
+    source: str
+    pk: int | None = None
+
+
 def _decide_outcomes(
     ctx: Context, citizens: dict[int, list[tuple[date, str]]]
 ) -> dict[str, int]:
     """Apply the outcome rules to a step's citizens in date order, as the hand-entry
     service would one outcome at a time, then write the step in bulk."""
-    stored: dict[tuple[int, str], list[Outcome]] = defaultdict(list)
-    for o in Outcome.objects.filter(citizen_id__in=list(citizens)).order_by(
-        "date", "pk"
+    stored: dict[tuple[int, str], list[_Seen]] = defaultdict(list)
+    for pk, citizen_id, kind, day, source in (
+        Outcome.objects.filter(citizen_id__in=list(citizens))
+        .order_by("date", "pk")
+        .values_list("pk", "citizen_id", "kind", "date", "source")
     ):
-        stored[(o.citizen_id, o.kind)].append(o)
+        stored[(citizen_id, kind)].append(_Seen(day, source, pk))
     spells: dict[int, list[Enrolment]] = defaultdict(list)
     for e in Enrolment.objects.filter(citizen_id__in=list(citizens)).order_by("start"):
         spells[e.citizen_id].append(e)
     now = timezone.now()
-    created: list[Outcome] = []  # written with COPY: no ids needed
-    replaced: dict[int, Outcome] = {}
+    created: list[tuple[Any, ...]] = []  # rows for COPY
+    replaced: dict[int, _Seen] = {}
     ended: dict[int, Enrolment] = {}
     merged = 0
     for citizen_id, rows in citizens.items():
         for day, kind in rows:
             outcomes = stored[(citizen_id, kind)]
             action, near = outcome_decision(outcomes, day, Outcome.Source.IMPORT)
-            if action == "replace":
+            if action == "replace" and near is not None:
+                outcomes.remove(near)
                 near.date, near.source = day, Outcome.Source.IMPORT
-                near.import_batch_id, near.updated_at = ctx.batch_id, now
-                replaced[near.pk] = near
+                bisect.insort(outcomes, near, key=lambda o: o.date)
+                replaced[near.pk] = near  # type: ignore[index]
             if action != "create":
                 merged += 1
                 continue
@@ -213,44 +227,39 @@ def _decide_outcomes(
                 ),
                 None,
             )
-            outcome = Outcome(
-                citizen_id=citizen_id,
-                enrolment=spell,
-                municipality_id=ctx.municipality_id,
-                kind=kind,
-                date=day,
-                source=Outcome.Source.IMPORT,
-                import_batch_id=ctx.batch_id,
-                created_by=ctx.user,
-                created_at=now,
+            bisect.insort(
+                outcomes, _Seen(day, Outcome.Source.IMPORT), key=lambda o: o.date
             )
-            outcomes.append(outcome)
-            created.append(outcome)
+            created.append(
+                (
+                    citizen_id,
+                    spell.pk if spell else None,
+                    ctx.municipality_id,
+                    kind,
+                    day,
+                    Outcome.Source.IMPORT,
+                    ctx.batch_id,
+                    ctx.user.pk,
+                    now,
+                    now,
+                )
+            )
             if kind in Outcome.ENDING_KINDS and spell is not None and spell.end is None:
                 spell.end, spell.end_reason = max(day, spell.start), kind
                 spell.updated_at = now
                 ended[spell.pk] = spell
-    copy_rows(
-        Outcome,
-        OUTCOME_FIELDS,
-        [
-            (
-                o.citizen_id,
-                o.enrolment_id,
-                o.municipality_id,
-                o.kind,
-                o.date,
-                o.source,
-                o.import_batch_id,
-                o.created_by_id,
-                now,
-                now,
-            )
-            for o in created
-        ],
-    )
+    copy_rows(Outcome, OUTCOME_FIELDS, created)
     Outcome.objects.bulk_update(
-        replaced.values(),
+        [
+            Outcome(
+                pk=pk,
+                date=seen.date,
+                source=seen.source,
+                import_batch_id=ctx.batch_id,
+                updated_at=now,
+            )
+            for pk, seen in replaced.items()
+        ],
         ["date", "source", "import_batch_id", "updated_at"],
         batch_size=1000,
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+import bisect
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -178,15 +179,24 @@ def episode_start_many(
     return created, []
 
 
-def outcome_decision(
-    outcomes: list[Outcome], day: date, source: str
-) -> tuple[str, Outcome | None]:
+class Dated(Protocol):
+    date: date
+    source: str
+
+
+D = TypeVar("D", bound=Dated)
+
+
+def outcome_decision(outcomes: list[D], day: date, source: str) -> tuple[str, D | None]:
     """What a new outcome of a kind on `day` does, given the citizen's stored outcomes
-    of that kind (by date): the same kind within 14 days is one event ("merge"),
+    of that kind sorted by date: the same kind within 14 days is one event ("merge"),
     where an imported outcome replaces a hand-entered one ("replace"); otherwise a
     new event ("create"). The hand-entry service and the import both decide here."""
-    near = next((o for o in outcomes if abs((o.date - day).days) <= DEDUP_DAYS), None)
-    if near is None:
+    i = bisect.bisect_left(
+        outcomes, day - timedelta(days=DEDUP_DAYS), key=lambda o: o.date
+    )
+    near = outcomes[i] if i < len(outcomes) else None
+    if near is None or near.date > day + timedelta(days=DEDUP_DAYS):
         return "create", None
     if source == Outcome.Source.IMPORT and near.source == Outcome.Source.MANUAL:
         return "replace", near
