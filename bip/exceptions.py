@@ -3,9 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+# Errors a task retries with back-off (the database or the broker away for a moment);
+# every other error fails the job with its message.
+TRANSIENT = (OperationalError, ConnectionError, TimeoutError)
 
 
 class ApplicationError(Exception):

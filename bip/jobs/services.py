@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.db import (
     DatabaseError,
-    OperationalError,
     close_old_connections,
     connection,
     transaction,
@@ -23,11 +22,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from bip import db
+from bip.celery import app as celery_app
+from bip.exceptions import TRANSIENT
 from bip.jobs import registry
 from bip.jobs.models import Heartbeat, Job
 
 logger = logging.getLogger(__name__)
-TRANSIENT = (OperationalError, ConnectionError, TimeoutError)
+# the task that runs a job, looked up in the Celery app by name (the tasks module
+# imports this one, not the other way round)
+JOB_TASK = "bip.jobs.tasks.job_run"
 
 
 class StaleClaim(Exception):
@@ -37,10 +40,8 @@ class StaleClaim(Exception):
 def _send(job_id: int) -> None:
     if settings.BIP_JOBS_IN_PROCESS:
         return  # the in-process runner polls the table
-    from bip.jobs import tasks
-
     try:
-        tasks.job_run.apply_async(args=[job_id], retry=False)
+        celery_app.tasks[JOB_TASK].apply_async(args=[job_id], retry=False)
     except Exception:  # broker down: the row stays pending for the sweeper
         logger.warning("could not enqueue job %s; the sweeper will retry", job_id)
 
