@@ -367,7 +367,8 @@ def _responses_and_answers(
             datetime.combine(days[round_id], time.min, tzinfo=UTC)
             if submitted
             else None,
-            worker if submitted and channel != Response.Channel.IMPORT else None,
+            # a part sent by link or imported has no user who submitted it
+            worker if submitted and channel == Response.Channel.SCREEN else None,
         )
     responses.write()
     answers = _Table(Answer, ["response_id", "question_id", "value", "missing_reason"])
