@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from bip import tabular
 from bip.audit.models import Purpose
-from bip.db import copy_rows
 from bip.audit.services import record
+from bip.db import copy_rows
 from bip.exceptions import ApplicationError
 from bip.imports import formats, reading
 from bip.imports.models import ImportBatch, ImportRow
