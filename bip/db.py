@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -139,15 +140,13 @@ def xact_lock(namespace: int, key: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key])
 
 
-def copy_rows(model: Any, fields: list[str], rows: list[tuple[Any, ...]]) -> None:
+def copy_rows(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
     """Insert many plain rows (tuples in the order of `fields`, FK fields by their
     attname, values already in their database form): COPY on PostgreSQL, one
     prepared INSERT run for every row on SQLite; both several times faster than the
     ORM building the rows."""
     from django.db import connection
 
-    if not rows:
-        return
     columns = ", ".join(f'"{model._meta.get_field(f).column}"' for f in fields)
     with connection.cursor() as cursor:
         if is_postgres(connection):
@@ -157,15 +156,51 @@ def copy_rows(model: Any, fields: list[str], rows: list[tuple[Any, ...]]) -> Non
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(fields))
+            adapted: dict[datetime, Any] = {}  # a bulk write repeats its moments
+
+            def adapt(v: Any) -> Any:
+                if not isinstance(v, datetime):
+                    return v
+                if v not in adapted:
+                    adapted[v] = connection.ops.adapt_datetimefield_value(v)
+                return adapted[v]
+
+            values = [[adapt(v) for v in row] for row in rows]
+            if not values:
+                return
             cursor.executemany(
                 f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({marks})',  # noqa: S608 - names from the model, values bound
-                [
-                    [
-                        connection.ops.adapt_datetimefield_value(v)
-                        if isinstance(v, datetime)
-                        else v
-                        for v in row
-                    ]
-                    for row in rows
-                ],
+                values,
             )
+
+
+def reserve_ids(model: Any, n: int) -> list[int]:
+    """`n` primary keys for rows written with copy_rows, so their children can name
+    them: taken from the table's sequence on PostgreSQL (never handed out again);
+    on SQLite the ones after the highest used, which is safe inside a transaction
+    there (one writer holds the file's write lock until it commits)."""
+    from django.db import connection
+
+    if n <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if is_postgres(connection):
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                "FROM generate_series(1, %s)",
+                [f'"{table}"', column, n],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        if not connection.in_atomic_block:
+            raise RuntimeError("reserve_ids needs a transaction on SQLite")
+        # AUTOINCREMENT never reuses an id, even one whose row was deleted
+        cursor.execute(
+            f'SELECT MAX("{column}") FROM "{table}"'  # noqa: S608 - names from the model
+        )
+        highest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        first = max(highest, row[0] if row else 0) + 1
+    return list(range(first, first + n))

@@ -66,7 +66,9 @@ def run_job_here(job_id: int) -> None:
 
         profile = cProfile.Profile()
         profile.runcall(job_run, job_id=job_id)
-        pstats.Stats(profile, stream=sys.stderr).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(40)
+        pstats.Stats(profile, stream=sys.stderr).sort_stats(
+            os.environ.get("BENCH_PROFILE_SORT", "cumulative")
+        ).print_stats(40)
     else:
         job_run(job_id=job_id)
     seconds = time.perf_counter() - start
@@ -174,8 +176,8 @@ def main() -> None:
 
     from bip.imports.models import ImportBatch
     from bip.imports.services import batch_create, commit_request
-    from measurements.scoring import synthetic
-    from measurements.scoring.synthetic_files import cohort_files, to_csv
+    from measurements.synthetic import cohort as synthetic
+    from measurements.synthetic.files import cohort_files, to_csv
 
     call_command("migrate", verbosity=0)
     settings.BIP_JOBS_IN_PROCESS = True  # jobs are run by the worker processes below

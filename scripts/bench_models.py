@@ -27,7 +27,7 @@ from measurements.scoring.fitting import (  # noqa: E402
     split_by_citizen,
     validate,
 )
-from measurements.scoring.synthetic import generate, true_params  # noqa: E402
+from measurements.synthetic.cohort import generate, true_params  # noqa: E402
 
 
 def main() -> int:

@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import random
 import resource
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 url = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bip_bench"
@@ -46,96 +45,27 @@ PER_SPELL = 5
 
 
 def populate(rounds: int) -> None:
-    """Spells of five quarterly rounds with both parts answered, written with COPY."""
+    """Spells of five quarterly rounds with both parts answered, written with COPY by
+    the synthetic-data writer the demo and the tests use."""
     from bip.accounts.models import Municipality, Team, Unit, User
-    from bip.db import copy_rows
-    from citizens import cpr
-    from citizens.models import Assignment, Citizen, Enrolment, TargetGroup
-    from measurements.models import Answer, InstrumentVersion, Response, Round
+    from measurements.synthetic.uniform import uniform_spells
+    from measurements.synthetic.writer import write_spells
 
-    rng = random.Random(7)  # noqa: S311 - benchmark data
     muni = Municipality.objects.create(code="0999", name="Benchkommune")
     unit = Unit.objects.create(municipality=muni, name="Jobcenter")
     team = Team.objects.create(unit=unit, municipality=muni, name="Team")
     worker = User.objects.create(username="bench")
-    version = InstrumentVersion.objects.get(municipality__isnull=True)
-    questions = list(version.questions.values_list("pk", "respondent"))
-    group = TargetGroup.objects.get(code="kontant_aktivitetsparat")
-    spells = rounds // PER_SPELL
-    now = datetime.now(UTC)
-    citizens = []
-    for i in range(spells):
-        c = Citizen(municipality=muni, team=team, caseworker=worker)
-        born = date(1965 + i % 35, 1 + i % 12, 1 + i % 28)
-        c.set_cpr(cpr.parse(f"{born:%d%m%y}{i % 4}{i % 1000:03d}"))
-        c.set_name(f"Benchborger {i}")
-        citizens.append(c)
-    Citizen.objects.bulk_create(citizens, batch_size=5000)
-    enrolments = [
-        Enrolment(
-            citizen=c,
-            municipality=muni,
-            unit=unit,
-            team=team,
-            target_group=group,
-            start=date(2022, 1, 3),
-        )
-        for c in citizens
-    ]
-    Enrolment.objects.bulk_create(enrolments, batch_size=5000)
-    Assignment.objects.bulk_create(
-        (
-            Assignment(
-                enrolment=e,
-                municipality=muni,
-                caseworker=worker,
-                team=team,
-                start=e.start,
-            )
-            for e in enrolments
-        ),
-        batch_size=5000,
+    spells = uniform_spells(
+        n=rounds // PER_SPELL,
+        caseworker=worker.pk,
+        per_spell=PER_SPELL,
+        seed=7,
+        start=date(2022, 1, 3),
+        first_round=date(2022, 1, 10),
+        name="Benchborger",
+        channel="import",
     )
-    round_rows = [
-        Round(
-            enrolment=e,
-            municipality=muni,
-            instrument_version=version,
-            state="complete",
-            round_date=date(2022, 1, 10) + timedelta(days=91 * k),
-            team=team,
-            caseworker=worker,
-            target_group=group,
-            created_by=worker,
-        )
-        for e in enrolments
-        for k in range(PER_SPELL)
-    ]
-    Round.objects.bulk_create(round_rows, batch_size=5000)
-    responses = [
-        Response(round=r, respondent=who, state="submitted", channel="import")
-        for r in round_rows
-        for who in ("caseworker", "citizen")
-    ]
-    Response.objects.bulk_create(responses, batch_size=5000)
-    answers = [
-        (resp.pk, qid, rng.randint(1, 5), "", now, "")
-        for resp in responses
-        for qid, who in questions
-        if who == resp.respondent
-    ]
-    copy_rows(
-        Answer,
-        [
-            "response_id",
-            "question_id",
-            "value",
-            "missing_reason",
-            "answered_at",
-            "correction_reason",
-        ],
-        answers,
-    )
+    write_spells(spells, team=team)
 
 
 class Counter:

@@ -73,9 +73,7 @@ def test_every_documented_example_imports(importer):
     batch, problems = importer("assignments", example("assignments.csv"))
     assert problems == []
     history = Assignment.objects.filter(enrolment__citizen=mette).order_by("start")
-    assert [
-        (a.caseworker.username, a.start, a.end, a.source) for a in history
-    ] == [
+    assert [(a.caseworker.username, a.start, a.end, a.source) for a in history] == [
         ("sagsbehandler1", date(2025, 1, 6), date(2025, 6, 1), "exact"),
         ("sagsbehandler2", date(2025, 6, 1), None, "exact"),
     ]

@@ -16,10 +16,11 @@ from citizens.models import Assignment, Citizen, Enrolment
 from citizens.services import assignment_change
 from interventions.models import InterventionEpisode, Outcome
 from measurements.models import Answer, Round
-from measurements.scoring import fitting, synthetic
+from measurements.scoring import fitting
 from measurements.scoring.model import logit, quarterly_from_annual
 from measurements.scoring.panel import build_panel
-from measurements.scoring.synthetic_files import cohort_files, to_csv
+from measurements.synthetic import cohort as synthetic
+from measurements.synthetic.files import cohort_files, to_csv
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -196,7 +197,7 @@ def test_importing_the_same_files_again_changes_nothing(world, workers, load):
 def test_a_round_that_contradicts_a_hand_entered_change_is_refused(
     world, workers, load, run_import, municipal_admin
 ):
-    anne, bo, _carl = workers
+    _anne, bo, _carl = workers
     files = cohort_files(cohort(6, seed=4), team=world.team.name, caseworkers=WORKERS)
     load("citizens", files.csv("citizens"))
     citizen = Citizen.objects.get(name=files.citizens[1][1])

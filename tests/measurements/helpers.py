@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from measurements.models import Answer, InstrumentVersion, Respondent, Response, Round
 from measurements.services import questions
+from measurements.synthetic.uniform import uniform_spells
+from measurements.synthetic.writer import write_spells
 
 
 def answers_for(rnd, respondent, value="3", **overrides):
@@ -84,82 +86,14 @@ def run_scores(municipality, **kwargs):
 def bulk_spells(team, caseworker, *, spells, per_spell=5, seed=7):
     """`spells` citizens, each enrolled once with `per_spell` complete rounds, both
     parts answered with random values; written in bulk (fixed seed). Returns the
-    rounds."""
-    import random
-    from datetime import date, timedelta
-
-    from citizens import cpr
-    from citizens.models import Assignment, Citizen, Enrolment, TargetGroup
-
-    rng = random.Random(seed)
-    version = InstrumentVersion.objects.get(municipality__isnull=True)
-    questions = list(version.questions.all())
-    group = TargetGroup.objects.get(code="kontant_aktivitetsparat")
-    citizens = []
-    for i in range(spells):
-        c = Citizen(
-            municipality_id=team.municipality_id, team=team, caseworker=caseworker
-        )
-        born = date(1970 + i % 30, 1 + i % 12, 1 + i % 28)
-        seventh = "4" if born.year >= 2000 else str(i % 4)
-        c.set_cpr(cpr.parse(f"{born:%d%m%y}{seventh}{i % 1000:03d}"))
-        c.set_name(f"Testborger {i}")
-        citizens.append(c)
-    Citizen.objects.bulk_create(citizens)
-    enrolments = [
-        Enrolment(
-            citizen=c,
-            municipality_id=team.municipality_id,
-            unit_id=team.unit_id,
-            team=team,
-            target_group=group,
-            start=date(2023, 1, 2),
-        )
-        for c in citizens
-    ]
-    Enrolment.objects.bulk_create(enrolments)
-    Assignment.objects.bulk_create(
-        Assignment(
-            enrolment=e,
-            municipality_id=team.municipality_id,
-            caseworker=caseworker,
-            team=team,
-            start=e.start,
-        )
-        for e in enrolments
-    )
-    rounds = [
-        Round(
-            enrolment=e,
-            municipality_id=team.municipality_id,
-            instrument_version=version,
-            state="complete",
-            round_date=date(2023, 1, 10) + timedelta(days=91 * k),
-            team=team,
-            caseworker=caseworker,
-            target_group=group,
-            created_by=caseworker,
-        )
-        for e in enrolments
-        for k in range(per_spell)
-    ]
-    Round.objects.bulk_create(rounds, batch_size=2000)
-    responses = [
-        Response(round=r, respondent=who, state="submitted")
-        for r in rounds
-        for who in ("caseworker", "citizen")
-    ]
-    Response.objects.bulk_create(responses, batch_size=2000)
-    Answer.objects.bulk_create(
-        (
-            Answer(response=resp, question=q, value=rng.randint(1, 5))
-            for resp in responses
-            for q in questions
-            if q.respondent == resp.respondent
+    rounds, spell by spell."""
+    written = write_spells(
+        uniform_spells(
+            n=spells, caseworker=caseworker.pk, per_spell=per_spell, seed=seed
         ),
-        batch_size=5000,
+        team=team,
     )
-    return rounds
+    return list(Round.objects.filter(pk__in=written.rounds).order_by("pk"))
 
 
 def only(**changes):

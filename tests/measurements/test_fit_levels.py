@@ -15,8 +15,8 @@ from measurements.scoring import checks, fitting
 from measurements.scoring.fitting import FitRefused, fit_local
 from measurements.scoring.model import linear_predictor
 from measurements.scoring.services import coefficients_to_json, json_safe
-from measurements.scoring.synthetic import generate
 from measurements.scoring.worklist import Uncertainty
+from measurements.synthetic.cohort import generate
 
 pytestmark = pytest.mark.timeout(300)
 

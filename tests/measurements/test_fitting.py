@@ -15,7 +15,7 @@ from measurements.scoring.fitting import (
 )
 from measurements.scoring.model import linear_predictor
 from measurements.scoring.reference import reference_coefficients
-from measurements.scoring.synthetic import generate, true_params
+from measurements.synthetic.cohort import generate, true_params
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -92,7 +92,7 @@ def test_clustered_errors_exceed_naive_with_a_random_effect():
     from dataclasses import replace
 
     from measurements.scoring.model import logit, quarterly_from_annual
-    from measurements.scoring.synthetic import true_coefficients
+    from measurements.synthetic.cohort import true_coefficients
 
     truth = replace(true_coefficients(), intercept=logit(quarterly_from_annual(0.25)))
     cohort = generate(

@@ -23,7 +23,7 @@ from measurements.scoring.services import (
     model_activate,
     model_fit_request,
 )
-from measurements.scoring.synthetic import generate
+from measurements.synthetic.cohort import generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(300)]
 

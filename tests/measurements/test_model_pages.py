@@ -7,7 +7,7 @@ import pytest
 
 from bip.jobs.models import Job
 from measurements.models import ModelVersion
-from measurements.scoring.synthetic import generate
+from measurements.synthetic.cohort import generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(300)]
 

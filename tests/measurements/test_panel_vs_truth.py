@@ -10,8 +10,8 @@ import pytest
 
 from measurements.scoring import features as F
 from measurements.scoring.panel import build_panel
-from measurements.scoring.synthetic import generate
-from measurements.scoring.synthetic_db import write_cohort
+from measurements.synthetic.cohort import generate
+from measurements.synthetic.writer import write_cohort
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(300)]
 
@@ -19,7 +19,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.timeout(300)]
 def test_panel_builder_matches_the_truth(world, caseworker, teammate, municipal_admin):
     cohort = generate(n_citizens=200, seed=42)
     ids = write_cohort(
-        cohort, team=world.team, caseworkers=[caseworker, teammate], by=municipal_admin
+        cohort,
+        team=world.team,
+        caseworkers=[caseworker, teammate],
+        created_by=municipal_admin.pk,
     )
     world.municipality.outcomes_known_until = date(2099, 1, 1)
     world.municipality.save()

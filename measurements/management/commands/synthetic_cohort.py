@@ -6,13 +6,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from bip.accounts.models import Membership, Role, Team, User
+from measurements.synthetic.cohort import generate
+from measurements.synthetic.writer import write_cohort
 
 
 class Command(BaseCommand):
     help = (
         "Write a synthetic cohort with known true coefficients into one team of a "
         "municipality (citizens, spells, case-worker changes, rounds, answers, job "
-        "outcomes), through the product's models in bulk. For model checks and demos; "
+        "outcomes), through the product's tables in bulk. For model checks and demos; "
         "never run it against real data."
     )
 
@@ -23,9 +25,6 @@ class Command(BaseCommand):
         parser.add_argument("--random-effect-sd", type=float, default=0.0)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from measurements.scoring.synthetic import generate
-        from measurements.scoring.synthetic_db import write_cohort
-
         try:
             team = Team.objects.get(pk=options["team"])
         except Team.DoesNotExist:
@@ -44,9 +43,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             random_effect_sd=options["random_effect_sd"],
         )
-        ids = write_cohort(
-            cohort, team=team, caseworkers=workers, by=workers[0], seed=options["seed"]
-        )
+        ids = write_cohort(cohort, team=team, caseworkers=workers, seed=options["seed"])
         self.stdout.write(
             f"Wrote {len(ids)} citizens, {len(cohort.panel)} rounds and {int(cohort.panel['event'].sum())} job starts."
         )

@@ -14,20 +14,11 @@ from typing import IO
 
 import numpy as np
 
-from citizens import cpr
 from measurements.scoring import features as F
-from measurements.scoring.synthetic import Cohort
+from measurements.synthetic.cohort import Cohort
+from measurements.synthetic.people import CprNumbers
 
 EPISODE_TYPES = ("job_search", "social_mentor", "company_internship", "everyday_coping")
-
-
-def cpr_for(born: date, serial: int) -> str:
-    """The `serial`-th CPR number of a birth date (below 4,000; 6,000 from 2000),
-    with a century digit valid for it (modulus 11 is not kept: a warning at most)."""
-    # 4-9 are the 2000s for YY 00-36; 0-3 the 1900s for any YY
-    seventh = 4 + serial // 1000 if born.year >= 2000 else serial // 1000
-    digits = f"{born:%d%m%y}{seventh}{serial % 1000:03d}"
-    return cpr.parse(digits).formatted
 
 
 @dataclass
@@ -86,13 +77,12 @@ def cohort_files(
     files.outcomes.append(["cpr", "udfald", "dato"])
     files.assignments.append(["cpr", "sagsbehandler", "fra"])
     files.episodes.append(["cpr", "type", "start", "slut", "leverandør", "timer"])
-    per_birth_date: dict[date, int] = {}
+    numbers = CprNumbers()
     for index, rows in cohort.panel.groupby("citizen_id"):
         rows = rows.sort_values("round_date")
         first = rows.iloc[0]
-        born = first["birth_date"]
-        per_birth_date[born] = per_birth_date.get(born, -1) + 1
-        number = cpr_for(born, per_birth_date[born])
+        digits = numbers.next(first["birth_date"])
+        number = f"{digits[:6]}-{digits[6:]}"
         files.cpr_of[int(index)] = number
         worker = 0
         history = [(first["spell_start"], caseworkers[0])]

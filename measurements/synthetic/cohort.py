@@ -1,10 +1,13 @@
 """A synthetic cohort with known true coefficients, for tests, the demo and the
 benchmarks: quarterly rounds with BIP-like shares, event rates at the BIP level, and
 optionally a citizen-level random effect. Returns the truth panel in the same shape as
-build_panel (DESIGN section 5)."""
+build_panel (DESIGN section 5), and turns it into spells for the writer."""
 
 from __future__ import annotations
 
+import itertools
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -14,6 +17,8 @@ import pandas as pd
 from measurements.scoring import features as F
 from measurements.scoring.levels import Levels
 from measurements.scoring.model import Coefficients, logit, quarterly_from_annual
+from measurements.synthetic.episodes import Catalogue, draw_mix, episodes_before
+from measurements.synthetic.records import OutcomeSpec, RoundSpec, Spell
 
 TARGET_GROUPS = (
     "kontant_aktivitetsparat",
@@ -179,3 +184,79 @@ def true_params(truth: Coefficients, levels: Levels) -> dict[str, float]:
     if base is not None:
         out["const"] = base
     return out
+
+
+def cohort_spells(
+    cohort: Cohort,
+    *,
+    caseworkers: Sequence[int],
+    catalogue: Catalogue,
+    seed: int = 0,
+    channel: str = "import",
+) -> tuple[list[int], list[Spell]]:
+    """The generator's citizens as spells, in order of their index (returned beside
+    them), so that the panel builder reads back the truth panel: a change of case
+    worker becomes an assignment starting between the two rounds; an event becomes
+    an ordinary-job outcome inside its window, ending the spell. Interventions get
+    BIP's shares of quarters (context, not model features)."""
+    rng = np.random.default_rng(seed)
+    rng_episodes = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+    indexes, spells = [], []
+    # plain rows, a citizen's together in date order: far quicker than pandas' groups
+    rows = cohort.panel.sort_values(["citizen_id", "round_date"], kind="stable")
+    for index, group in itertools.groupby(
+        rows.to_dict("records"), key=lambda row: row["citizen_id"]
+    ):
+        citizen_rows = list(group)
+        first = citizen_rows[0]
+        start = first["spell_start"]
+        worker = 0
+        spell = Spell(
+            name=f"Syntetisk borger {index}",
+            born=first["birth_date"],
+            target_group=first["target_group"],
+            start=start,
+            assignments=[(caseworkers[0], start, None)],
+        )
+        previous = start
+        for row in citizen_rows:
+            day = row["round_date"]
+            if row["cw_change"]:
+                worker = (worker + 1) % len(caseworkers)
+                days = max(2, (day - previous).days + 1)
+                change = previous + timedelta(days=int(rng.integers(1, days)))
+                held, since, _end = spell.assignments[-1]
+                spell.assignments[-1] = (held, since, change)
+                spell.assignments.append((caseworkers[worker], change, None))
+            spell.rounds.append(
+                RoundSpec(
+                    day=day,
+                    caseworker=caseworkers[worker],
+                    cw=tuple(
+                        int(row[f"cw_{code}"]) + 3 for code in F.CASEWORKER_INDICATORS
+                    ),
+                    cit=None
+                    if row["cit_part_missing"]
+                    else tuple(
+                        int(row[f"cit_{code}"]) + 3 for code in F.CITIZEN_INDICATORS
+                    ),
+                    cw_channel=channel,
+                    cit_channel=channel,
+                )
+            )
+            spell.episodes += episodes_before(
+                rng_episodes,
+                catalogue,
+                mix=draw_mix(rng_episodes),
+                round_date=day,
+                spell_start=start,
+                created_by=caseworkers[worker],
+            )
+            previous = day
+            if row["event"]:
+                job = day + timedelta(days=int(rng.integers(1, F.WINDOW_DAYS + 1)))
+                spell.outcomes.append(OutcomeSpec("job", job, source="import"))
+                spell.close(job, "job")
+        indexes.append(int(index))
+        spells.append(spell)
+    return indexes, spells

@@ -1,0 +1,81 @@
+"""The demo's shape: a login per role, a caseload per team with rounds, interventions
+and outcomes, the team of synthetic citizens for model fits, and Fjordby apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from bip.accounts.models import Membership, Role, Team, User
+from citizens import cpr
+from citizens.models import Citizen
+from interventions.models import InterventionEpisode, Outcome
+from measurements.models import Round
+from reports.demo import DEMO_PASSWORD, load_demo
+
+pytestmark = pytest.mark.django_db
+
+USERNAMES = {
+    "admin",
+    "analytiker",
+    "systemadmin",
+    "teamleder1",
+    "teamleder2",
+    *(f"sagsbehandler{n}" for n in range(1, 15)),
+    "fjordby-sagsbehandler",
+    "fjordby-admin",
+}
+
+
+def test_the_demo_has_a_login_per_role_and_a_caseload_per_team():
+    result = load_demo(citizens_per_team=6, cohort_citizens=40)
+    assert {login.username for login in result.logins} == USERNAMES
+    assert (
+        set(
+            User.objects.filter(email__endswith="@demo.invalid").values_list(
+                "username", flat=True
+            )
+        )
+        == USERNAMES
+    )
+    for user in User.objects.filter(username__in=USERNAMES):
+        assert user.check_password(DEMO_PASSWORD), user.username
+    sizes = {
+        team.name: Citizen.objects.filter(team=team).count()
+        for team in Team.objects.all()
+    }
+    assert sizes == {
+        "Team Ung": 6,
+        "Team Sundhed": 6,
+        "Team Job": 6,
+        "Team Ressource": 6,
+        "Team Analyse (syntetiske data)": 40,
+        "Team Fjord": 10,
+    }
+    assert result.citizens == 74
+    for team in Team.objects.all():
+        rounds = Round.objects.filter(team=team)
+        # each citizen has a year or more of quarterly rounds
+        assert rounds.count() >= 4 * sizes[team.name], team.name
+        assert InterventionEpisode.objects.filter(enrolment__team=team).exists()
+        # rounds are made by the team's own case workers
+        own = Membership.objects.filter(team=team, role=Role.CASEWORKER)
+        assert set(rounds.values_list("caseworker", flat=True)) <= set(
+            own.values_list("user", flat=True)
+        ), team.name
+    cohort_team = Team.objects.get(name="Team Analyse (syntetiske data)")
+    assert Outcome.objects.filter(enrolment__team=cohort_team, kind="job").exists()
+    # the caseloads' numbers look like real ones: they pass modulus 11
+    for c in Citizen.objects.exclude(team=cohort_team):
+        assert cpr.modulus11_ok(c.cpr_clear().replace("-", ""))
+
+
+def test_loading_the_demo_twice_adds_nothing():
+    load_demo(citizens_per_team=2)
+    before = Citizen.objects.count()
+    again = load_demo(citizens_per_team=2)
+    assert again.created is False
+    assert Citizen.objects.count() == before
+    assert {login.username for login in again.logins} >= USERNAMES - {
+        "sagsbehandler13",
+        "sagsbehandler14",
+    }
