@@ -25,6 +25,9 @@ for module in ${ONLY:-access scoping audit link}; do
 done
 
 rm -rf mutants  # a fresh copy of the code and no cached results
+# a fresh test database with the migrations' data, kept for the mutants' runs
+.venv/bin/python -m pytest -q -p no:randomly --create-db --reuse-db \
+  tests/accounts/test_navigation.py
 # mutmut exits non-zero when mutants survive: the listing below is the result
 .venv/bin/mutmut run --max-children 1 "${names[@]}" || true
 .venv/bin/mutmut results
