@@ -182,6 +182,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the language switch is remembered for a
 LANGUAGE_COOKIE_SECURE = env.bool("BIP_HTTPS", default=not DEMO)
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/Copenhagen"
+FORMAT_MODULE_PATH = ["bip.formats"]  # English dates day-month-year too
 USE_I18N = True
 USE_TZ = True
 

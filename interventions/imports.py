@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from bip.forms import DateInput
 from bip.imports.common import (
     citizens_by_hmac,
     cpr_of,
@@ -63,7 +64,7 @@ class OutcomeFormat(ImportFormat):
         return {
             "outcomes_known_until": forms.DateField(
                 label=gettext_lazy("Register outcomes are complete until"),
-                widget=forms.DateInput(attrs={"type": "date"}),
+                widget=DateInput(),
                 help_text=gettext_lazy(
                     "The last day the register extract covers. Later windows are left out of model fitting."
                 ),

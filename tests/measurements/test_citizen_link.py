@@ -98,6 +98,10 @@ def test_used_link_gets_a_clear_page_and_writes_nothing(client, rnd, token):
     r = submit(client, token, rnd)
     assert r.status_code == HTTPStatus.NOT_FOUND
     assert "Linket virker ikke" in r.content.decode()
+    assert (
+        "Linket er allerede brugt, er udløbet, eller en del af det mangler. "
+        "Der er ikke gemt noget." in r.content.decode()
+    )
     assert Answer.objects.count() == before
 
 
