@@ -101,6 +101,11 @@ def test_round_by_keyboard_link_on_a_phone_and_both_series(
     with mobile.expect_navigation():
         mobile.get_by_role("button", name="Send mine svar").click()
     assert mobile.get_by_role("heading", name="Tak for dine svar").is_visible()
+    # the used link says so in whole sentences
+    mobile.goto(url)
+    assert mobile.get_by_role("heading", name="Linket virker ikke").is_visible()
+    assert mobile.get_by_text("en del af det mangler. Der er ikke gemt noget.").count()
+    assert serious_violations(mobile) == []
     phone.close()
     citizen_response = Response.objects.get(round=rnd, respondent="citizen")
     assert (citizen_response.state, citizen_response.channel) == ("submitted", "link")
