@@ -101,7 +101,7 @@ def scope_for(user: Any, municipality_id: int | None = None) -> Scope:
     memberships = list(
         Membership.objects.current(today)
         .filter(user_id=user.pk)
-        .values("municipality_id", "role", "team_id", "team__unit_id", "unit_id")
+        .values("municipality_id", "role", "team_id", "team__unit_id")
     )
     all_municipalities = frozenset(m["municipality_id"] for m in memberships)
     if municipality_id is None and all_municipalities:

@@ -69,3 +69,10 @@ def test_a_denied_id_is_kept_to_64_characters(caseworker):
     with pytest.raises(Http404):
         get_scoped_or_404(request, Citizen.objects.none(), "9" * 100)
     assert denials(caseworker).get().object_id == "9" * 64
+
+
+def test_the_system_page_is_for_the_system_admin(client, system_admin, municipal_admin):
+    client.force_login(system_admin)
+    assert client.get("/system/").status_code == HTTPStatus.OK
+    client.force_login(municipal_admin)
+    assert client.get("/system/").status_code == HTTPStatus.FORBIDDEN
