@@ -115,3 +115,12 @@ def test_a_named_municipality_wins_over_the_actors(caseworker, world):
     )
     assert event.municipality_id == world.other_municipality.pk
     assert (event.object_type, event.object_id) == ("", "")
+
+
+@pytest.mark.django_db
+def test_an_event_records_where_the_request_came_from(client, caseworker, citizen):
+    client.force_login(caseworker)
+    client.get(f"/citizens/{citizen.pk}/", REMOTE_ADDR="10.1.2.3")
+    event = AuditEvent.objects.get(action="citizen.view")
+    assert event.ip == "10.1.2.3"
+    assert event.request_id
