@@ -85,5 +85,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_items": _mark_current(nav_items(scope), request.path),
         "active_municipality": active,
         "other_municipalities": [m for m in municipalities if m != active],
-        "current_path": request.get_full_path(),
     }
