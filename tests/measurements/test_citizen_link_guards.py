@@ -5,6 +5,7 @@ mutants of `make mutation` (docs/testing.md)."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from unittest import mock
 
@@ -273,22 +274,29 @@ def test_the_scale_ends_are_answers(rnd, made):
 def local_cache(settings):
     # a cache in this process, so the window can be moved with the clock
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "rate-limit-test",
+        }
     }
+    views.cache.clear()
+    yield
+    views.cache.clear()
 
 
 def test_the_limit_counts_each_token_over_its_window(local_cache):
+    a, b = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        assert [views._rate_limited("a") for _ in range(views.RATE_LIMIT)] == [
+        assert [views._rate_limited(a) for _ in range(views.RATE_LIMIT)] == [
             False
         ] * views.RATE_LIMIT
-        assert views._rate_limited("a") is True
-        assert views._rate_limited("b") is False  # another link is not slowed down
+        assert views._rate_limited(a) is True
+        assert views._rate_limited(b) is False  # another link is not slowed down
     with time_machine.travel(start + timedelta(seconds=views.RATE_WINDOW - 5)):
-        assert views._rate_limited("a") is True  # still inside the window
+        assert views._rate_limited(a) is True  # still inside the window
     with time_machine.travel(start + timedelta(seconds=views.RATE_WINDOW + 5)):
-        assert views._rate_limited("a") is False
+        assert views._rate_limited(a) is False
 
 
 def test_the_limit_fails_open_without_a_cache():
