@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint bench deps-dev deps clean
+.PHONY: demo test lint bench mutation deps-dev deps clean
 
 $(VENV)/bin/python:
 	@bash scripts/check-python.sh "$(PYTHON)"
@@ -35,5 +35,9 @@ lint: deps-dev
 bench: deps-dev
 	bash scripts/bench.sh
 
+# Not part of `make test`: takes about an hour on two cores (docs/testing.md).
+mutation: deps-dev
+	bash scripts/mutation.sh
+
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles mutants

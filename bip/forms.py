@@ -12,6 +12,16 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value is ISO (yyyy-mm-dd) in every language: the
+    browser drops any other format and shows the date in the user's own."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 def form_errors_from(exc: ValidationError, form: forms.Form) -> None:
     """A service's ValidationError shown on the form: by field where it names one."""
     if hasattr(exc, "error_dict"):

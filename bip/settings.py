@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # the default widget templates, for FORM_RENDERER below
     "rest_framework",
     "knox",  # hashed API tokens; the model is accounts.ApiToken
     "drf_spectacular",
@@ -158,6 +159,10 @@ TEMPLATES = [
     },
 ]
 
+# Widgets render through TEMPLATES, so templates/ can override one (the admin's split
+# date and time gets labels).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
@@ -179,6 +184,7 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the language switch is remembered for a
 LANGUAGE_COOKIE_SECURE = env.bool("BIP_HTTPS", default=not DEMO)
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/Copenhagen"
+FORMAT_MODULE_PATH = ["bip.formats"]  # English dates day-month-year too
 USE_I18N = True
 USE_TZ = True
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bip.accounts.models import Membership, Role, Team, User
 from bip.accounts.scoping import Scope
+from bip.forms import DateInput
 from citizens import cpr
 from citizens.models import TargetGroup
 
@@ -82,9 +83,7 @@ class CitizenCreateForm(forms.Form):
     target_group = forms.ModelChoiceField(
         label=_("Target group"), queryset=TargetGroup.objects.none()
     )
-    enrolment_start = forms.DateField(
-        label=_("Enrolment date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    enrolment_start = forms.DateField(label=_("Enrolment date"), widget=DateInput())
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"), choices=settings.LANGUAGES
     )
@@ -139,9 +138,7 @@ class EnrolForm(forms.Form):
     target_group = forms.ModelChoiceField(
         label=_("Target group"), queryset=TargetGroup.objects.none()
     )
-    start = forms.DateField(
-        label=_("Enrolment date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label=_("Enrolment date"), widget=DateInput())
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -154,9 +151,7 @@ class AssignForm(forms.Form):
     caseworker = UserChoiceField(
         label=_("New responsible case worker"), queryset=User.objects.none()
     )
-    start = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = forms.DateField(label=_("From"), widget=DateInput())
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from bip.accounts.models import Municipality
 from bip.db import copy_rows, stream
+from bip.forms import DateInput
 from bip.imports.common import (
     date_of,
     select_sql,
@@ -89,7 +90,7 @@ class OutcomeFormat(ImportFormat):
         return {
             "outcomes_known_until": forms.DateField(
                 label=gettext_lazy("Register outcomes are complete until"),
-                widget=forms.DateInput(attrs={"type": "date"}),
+                widget=DateInput(),
                 help_text=gettext_lazy(
                     "The last day the register extract covers. Later windows are left out of model fitting."
                 ),

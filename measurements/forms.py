@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bip.forms import DateInput
 from measurements.indicators import BY_CODE, INDICATORS
 from measurements.models import (
     Answer,
@@ -118,7 +119,7 @@ class RoundForm(AnswersForm):
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
     round_date = forms.DateField(
         label=_("Date of the conversation"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         required=False,
     )
 

@@ -347,6 +347,12 @@ def link_create(
     *, rnd: Round, by: Any, days: int = LINK_DAYS
 ) -> tuple[CitizenLink, str]:
     """A new link for the round's citizen part; older unused links stop working."""
+    return _link_create(rnd=rnd, by=by, days=days)
+
+
+# The bodies of the link's services sit in plain functions, so that `make mutation`
+# can mutate them (mutmut leaves decorated functions alone).
+def _link_create(*, rnd: Round, by: Any, days: int) -> tuple[CitizenLink, str]:
     citizen_response = rnd.responses.get(respondent=Respondent.CITIZEN)
     if citizen_response.state == Response.State.SUBMITTED:
         raise ApplicationError(_("The citizen has already answered this round."))
@@ -416,6 +422,12 @@ def link_save(
 ) -> bool:
     """Save the citizen's draft, or submit it once. Returns False if the link can no
     longer be used (another tab submitted, it expired, or it was replaced)."""
+    return _link_save(link=link, answers=answers, final=final)
+
+
+def _link_save(
+    *, link: CitizenLink, answers: dict[int, AnswerInput], final: bool
+) -> bool:
     now = timezone.now()
     usable = CitizenLink.objects.filter(
         pk=link.pk,

@@ -31,22 +31,26 @@ def get_scoped_or_404(request: HttpRequest, queryset: QuerySet[M], pk: Any) -> M
         raise Http404 from None
 
 
+def require_role(request: HttpRequest, test: Callable[[Scope], bool]) -> None:
+    """403, with the denial in the audit log, unless the user's scope passes `test`."""
+    if test(scope_for(request.user)):
+        return
+    record_denial(
+        actor=request.user,
+        object_type="page",
+        object_id=(request.resolver_match.view_name if request.resolver_match else "")[
+            :64
+        ],
+    )
+    raise PermissionDenied
+
+
 def role_required(test: Callable[[Scope], bool]) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not test(scope_for(request.user)):
-                record_denial(
-                    actor=request.user,
-                    object_type="page",
-                    object_id=(
-                        request.resolver_match.view_name
-                        if request.resolver_match
-                        else ""
-                    )[:64],
-                )
-                raise PermissionDenied
+            require_role(request, test)
             return view(request, *args, **kwargs)
 
         return wrapped

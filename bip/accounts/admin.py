@@ -31,6 +31,23 @@ def site_permission(request: HttpRequest) -> bool:
     return bool(user.is_active and user.is_superuser)
 
 
+class LabelledTabularInline(admin.TabularInline):
+    """A table row's fields (and its delete box) have only their column heading as a
+    visible label: each gets its name as its accessible name too."""
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class LabelledFormSet(formset):  # type: ignore[misc, valid-type]
+            def add_fields(self, form: Any, index: Any) -> None:
+                super().add_fields(form, index)
+                for name, field in form.fields.items():
+                    # lazy: rendered in the request's language
+                    field.widget.attrs.setdefault("aria-label", field.label or name)
+
+        return LabelledFormSet
+
+
 # Roles are memberships; Django's groups and permissions are not used.
 admin.site.unregister(Group)
 
@@ -48,7 +65,7 @@ class PersonMembershipForm(forms.ModelForm):
         ]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(LabelledTabularInline):
     model = Membership
     form = PersonMembershipForm
     fk_name = "user"
@@ -94,7 +111,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
     search_fields = ["name", "code"]
 
 
-class TeamInline(admin.TabularInline):
+class TeamInline(LabelledTabularInline):
     model = Team
     extra = 0
     exclude = ["municipality"]

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bip.accounts.models import User
+from bip.forms import DateInput
 
 
 class AuditSearchForm(forms.Form):
@@ -19,12 +20,8 @@ class AuditSearchForm(forms.Form):
         help_text=_("The search itself is logged, with the number masked."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, municipality_id: int, **kwargs: Any):
         super().__init__(*args, **kwargs)

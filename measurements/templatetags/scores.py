@@ -22,13 +22,18 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def _fixed(x: float, digits: int) -> str:
+    # number_format cuts a float's decimals off (6.57 would read 6,5): round first
+    return number_format(round(x, digits), decimal_pos=digits)
+
+
 @register.filter
 def signed(value: Any, digits: int = 1) -> str:
     """+0,5 or -0,5 (with a minus sign); 0,0 without a sign."""
     x = _number(value)
     if x is None:
         return NONE
-    text = number_format(abs(x), decimal_pos=int(digits))
+    text = _fixed(abs(x), int(digits))
     if round(x, int(digits)) == 0:
         return text
     return ("+" if x > 0 else MINUS) + text
@@ -37,14 +42,14 @@ def signed(value: Any, digits: int = 1) -> str:
 @register.filter
 def number(value: Any, digits: int = 1) -> str:
     x = _number(value)
-    return NONE if x is None else number_format(x, decimal_pos=int(digits))
+    return NONE if x is None else _fixed(x, int(digits))
 
 
 @register.filter
 def pct(value: Any, digits: int = 0) -> str:
     """A probability (0-1) in per cent, without the sign."""
     x = _number(value)
-    return NONE if x is None else number_format(100.0 * x, decimal_pos=int(digits))
+    return NONE if x is None else _fixed(100.0 * x, int(digits))
 
 
 @register.filter

@@ -62,3 +62,32 @@ def test_switching_to_a_foreign_municipality_is_refused(
     client.force_login(caseworker)
     client.post("/municipality/switch/", {"municipality": world.other_municipality.pk})
     assert citizen.name in client.get("/citizens/").content.decode()
+
+
+def test_an_admins_pages_are_one_menu_and_the_current_page_is_marked(
+    client, municipal_admin
+):
+    client.force_login(municipal_admin)
+    items = client.get("/models/").context["nav_items"]
+    assert [(i["group"], i["label"]) for i in items] == [
+        ("Administration", "Enheder og teams"),
+        ("Administration", "Spørgeskema"),
+        ("Administration", "Indsatser"),
+        ("Administration", "Import"),
+        ("Administration", "Modeller"),
+        ("Administration", "Adgangslog"),
+        ("", "Statistik"),
+        ("", "Progression"),
+    ]
+    assert [i["label"] for i in items if i["active"]] == ["Modeller"]
+    assert [i["label"] for i in items if i["current"]] == ["Modeller"]
+
+
+def test_a_page_below_a_menu_item_marks_it_without_being_it(
+    client, caseworker, citizen
+):
+    client.force_login(caseworker)
+    items = client.get(f"/citizens/{citizen.pk}/").context["nav_items"]
+    assert [(i["label"], i["active"], i["current"]) for i in items] == [
+        ("Mine borgere", True, False)
+    ]

@@ -7,6 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from bip.accounts.models import ScopeGrant
+from bip.accounts.scoping import scope_for
 from citizens.selectors import citizen_list
 from tests.factories import CitizenFactory
 
@@ -79,3 +80,53 @@ def test_expired_membership_gives_nothing(caseworker, citizen):
 def test_inactive_user_sees_nothing(caseworker, citizen):
     caseworker.is_active = False
     assert ids(caseworker) == set()
+
+
+def grant(user, citizen, municipality, by):
+    return ScopeGrant.objects.create(
+        user=user,
+        municipality=municipality,
+        citizen_id=citizen.pk,
+        until=timezone.now() + timedelta(days=2),
+        reason="Cover",
+        granted_by=by,
+    )
+
+
+def test_a_grant_is_for_its_user_only(
+    other_team_caseworker, teammate, citizen, municipal_admin, world
+):
+    grant(other_team_caseworker, citizen, world.municipality, municipal_admin)
+    third = CitizenFactory(team=world.other_team)
+    assert third.pk not in ids(teammate)
+    assert ids(other_team_caseworker) >= {citizen.pk}
+    # the teammate's scope holds no one else's grant
+    assert scope_for(teammate).granted_citizen_ids == frozenset()
+
+
+def test_a_grant_counts_in_its_own_municipality_only(
+    other_team_caseworker, citizen, municipal_admin, world
+):
+    grant(other_team_caseworker, citizen, world.other_municipality, municipal_admin)
+    scope = scope_for(other_team_caseworker, world.municipality.pk)
+    assert scope.granted_citizen_ids == frozenset()
+
+
+def test_a_team_leader_keeps_a_grant_outside_the_led_teams(
+    team_leader, other_citizen, municipal_admin, world
+):
+    grant(team_leader, other_citizen, world.municipality, municipal_admin)
+    assert other_citizen.pk in ids(team_leader)
+    assert other_citizen.pk in ids(team_leader, "write")
+
+
+def test_a_team_leader_leads_the_unit_of_the_led_team(team_leader, world):
+    scope = scope_for(team_leader)
+    assert scope.led_team_ids == frozenset({world.team.pk})
+    assert scope.led_unit_ids == frozenset({world.unit.pk})
+    assert scope.team_ids == frozenset()
+
+
+def test_the_system_admin_flag_comes_from_the_account(system_admin, caseworker):
+    assert scope_for(system_admin).is_system_admin is True
+    assert scope_for(caseworker).is_system_admin is False

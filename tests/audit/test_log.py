@@ -86,3 +86,41 @@ def test_no_clear_cpr_in_search_criterion(client, municipal_admin, citizen):
     event = AuditEvent.objects.filter(action="audit.search").latest("ts")
     assert digits not in event.criterion_masked
     assert event.criterion_masked == f"cpr={digits[:6]}-XXXX"
+
+
+@pytest.mark.django_db
+def test_an_event_about_an_object_takes_its_kind_and_municipality(citizen, world):
+    event = record(actor=None, action="citizen.view", obj=citizen)
+    assert (event.object_type, event.object_id) == ("citizen", str(citizen.pk))
+    assert event.municipality_id == world.municipality.pk
+    assert (event.actor_id, event.actor_label, event.criterion_masked) == (None, "", "")
+
+
+@pytest.mark.django_db
+def test_an_object_without_a_municipality_falls_back_to_the_actor(
+    caseworker, municipal_admin, world
+):
+    caseworker.active_municipality_id = world.municipality.pk
+    event = record(actor=caseworker, action="user.view", obj=municipal_admin)
+    assert (event.object_type, event.municipality_id) == ("user", world.municipality.pk)
+
+
+@pytest.mark.django_db
+def test_a_named_municipality_wins_over_the_actors(caseworker, world):
+    caseworker.active_municipality_id = world.municipality.pk
+    event = record(
+        actor=caseworker,
+        action="link.create",
+        municipality_id=world.other_municipality.pk,
+    )
+    assert event.municipality_id == world.other_municipality.pk
+    assert (event.object_type, event.object_id) == ("", "")
+
+
+@pytest.mark.django_db
+def test_an_event_records_where_the_request_came_from(client, caseworker, citizen):
+    client.force_login(caseworker)
+    client.get(f"/citizens/{citizen.pk}/", REMOTE_ADDR="10.1.2.3")
+    event = AuditEvent.objects.get(action="citizen.view")
+    assert event.ip == "10.1.2.3"
+    assert event.request_id

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -63,3 +64,74 @@ def login(page: Any, live_server: Any, username: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+# The computed border colour of each matching element (enabled, with a visible border)
+# and the first opaque background behind it: axe does not check non-text contrast.
+_BORDERS_JS = """selector => {
+  const opaque = c => !/^rgba\\(.*,\\s*0\\)$/.test(c) && c !== "transparent";
+  const behind = el => {
+    for (let e = el.parentElement; e; e = e.parentElement) {
+      const c = getComputedStyle(e).backgroundColor;
+      if (opaque(c)) return c;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  return [...document.querySelectorAll(selector)]
+    .filter(el => !el.disabled && el.getClientRects().length)
+    .map(el => {
+      const s = getComputedStyle(el);
+      return {
+        element: el.id || el.getAttribute("for") || el.className,
+        width: parseFloat(s.borderTopWidth),
+        style: s.borderTopStyle,
+        border: s.borderTopColor,
+        background: behind(el),
+      };
+    });
+}"""
+
+
+def _rgba(css: str) -> tuple[float, float, float, float]:
+    parts = [float(p) for p in re.findall(r"[\d.]+", css)]
+    return (*parts[:3], parts[3] if len(parts) > 3 else 1.0)  # type: ignore[return-value]
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2.1 contrast of two CSS rgb()/rgba() colours, the first blended over the
+    second by its alpha."""
+    *fg, alpha = _rgba(foreground)
+    bg = _rgba(background)[:3]
+    blended = tuple(alpha * f + (1 - alpha) * b for f, b in zip(fg, bg, strict=True))
+    lighter, darker = sorted((_luminance(blended), _luminance(bg)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def border_contrasts(page: Any, selector: str) -> list[tuple[str, float]]:
+    """(element, contrast of its border against what is behind it) for each enabled,
+    visible element matching `selector` that has a border."""
+    found = []
+    for b in page.evaluate(_BORDERS_JS, selector):
+        if b["width"] > 0 and b["style"] not in ("none", "hidden"):
+            found.append((b["element"], contrast_ratio(b["border"], b["background"])))
+    return found
+
+
+ANSWER_CONTROLS = "fieldset.answer input[type=radio], fieldset.answer .scale-option"
+
+
+def low_contrast_answer_borders(page: Any) -> list[tuple[str, float]]:
+    """Answer options whose outline has less than 3:1 (WCAG 1.4.11); fails if the page
+    has no answer radios at all, so the check cannot pass by finding nothing."""
+    found = border_contrasts(page, ANSWER_CONTROLS)
+    assert len(found) >= 5, f"no answer options with a border on {page.url}"
+    return [(element, round(ratio, 2)) for element, ratio in found if ratio < 3]

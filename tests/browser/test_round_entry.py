@@ -1,13 +1,18 @@
 """A case worker records a round with the keyboard only, makes a personal link, the
 citizen answers on a phone, and the citizen page shows both series. axe-core finds no
-serious or critical violations on the round form, the citizen form and the citizen page."""
+serious or critical violations on the round form, the citizen form and the citizen page,
+and the answer options' outlines have 3:1 contrast (axe does not check that)."""
 
 from __future__ import annotations
 
 import pytest
 
 from measurements.models import Answer, Respondent, Response, Round
-from tests.browser.conftest import login, serious_violations
+from tests.browser.conftest import (
+    login,
+    low_contrast_answer_borders,
+    serious_violations,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,6 +39,7 @@ def test_round_by_keyboard_link_on_a_phone_and_both_series(
     page.keyboard.press("Enter")
     page.wait_for_url("**/rounds/*/")
     assert serious_violations(page) == []
+    assert low_contrast_answer_borders(page) == []
 
     # every case worker question: Tab into its radio group, arrows to "3"; the
     # citizen's questions are left for the citizen's own link
@@ -87,6 +93,7 @@ def test_round_by_keyboard_link_on_a_phone_and_both_series(
     mobile.goto(url)
     assert mobile.get_by_role("heading", name="Hvordan går det?").is_visible()
     assert serious_violations(mobile) == []
+    assert low_contrast_answer_borders(mobile) == []
     width = mobile.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, "no sideways scrolling on a phone"
     for fieldset in mobile.locator("fieldset.answer").all():
@@ -94,6 +101,11 @@ def test_round_by_keyboard_link_on_a_phone_and_both_series(
     with mobile.expect_navigation():
         mobile.get_by_role("button", name="Send mine svar").click()
     assert mobile.get_by_role("heading", name="Tak for dine svar").is_visible()
+    # the used link says so in whole sentences
+    mobile.goto(url)
+    assert mobile.get_by_role("heading", name="Linket virker ikke").is_visible()
+    assert mobile.get_by_text("en del af det mangler. Der er ikke gemt noget.").count()
+    assert serious_violations(mobile) == []
     phone.close()
     citizen_response = Response.objects.get(round=rnd, respondent="citizen")
     assert (citizen_response.state, citizen_response.channel) == ("submitted", "link")

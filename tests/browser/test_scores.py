@@ -19,6 +19,15 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 PASSWORD = "correct-horse-battery"
+# What only a drawn chart has: its Chart.js instance's points and painted pixels.
+DRAWN = """canvas => {
+  const chart = Chart.getChart(canvas);
+  const pixels = canvas.getContext("2d")
+    .getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] !== 0) painted++;
+  return {painted, points: chart ? chart.data.datasets[0].data.map(p => p.y) : []};
+}"""
 
 
 def test_case_worker_sees_probability_trend_and_what_to_work_on(
@@ -59,10 +68,17 @@ def test_case_worker_sees_probability_trend_and_what_to_work_on(
     )
     chart = page.locator("canvas[data-probability]")
     assert chart.is_visible()
-    assert chart.bounding_box()["width"] > 200  # Chart.js drew it
+    drawn = chart.evaluate(DRAWN)
+    # an undrawn canvas has the same size but no Chart.js instance and no paint
+    assert drawn["painted"] > 500, drawn
     page.get_by_text("Vis som tabel").first.click()
     table = page.locator("#p12-table tbody tr")
     assert table.count() == 3
+    shown = [
+        float(c.split()[0].replace(",", "."))
+        for c in table.locator("td:nth-child(2)").all_inner_texts()
+    ]
+    assert drawn["points"] == pytest.approx(shown, abs=0.051)  # the table rounds
     assert "Fremgang" in table.nth(2).inner_text()
     moved = page.get_by_role(
         "heading", name="Det har flyttet sandsynligheden siden forrige måling"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
 import pytest
@@ -68,9 +69,27 @@ def test_same_cpr_in_another_municipality_is_allowed_and_not_revealed(
         team=TeamFactory(unit__municipality=world.other_municipality), cpr="0707614285"
     )
     client.force_login(caseworker)
-    r = client.post("/citizens/new/", create_payload(world, caseworker))
-    assert r.status_code == HTTPStatus.FOUND
-    assert Citizen.objects.filter(municipality=world.municipality).count() == 1
+    # a number known nowhere gives the messages and page to compare with
+    fresh = client.post(
+        "/citizens/new/",
+        create_payload(world, caseworker, cpr_number="0808624281", name="Ida Holm"),
+        follow=True,
+    )
+    known = client.post(
+        "/citizens/new/", create_payload(world, caseworker), follow=True
+    )
+    assert known.redirect_chain[0][1] == HTTPStatus.FOUND
+    assert Citizen.objects.filter(municipality=world.municipality).count() == 2
+    assert [str(m) for m in known.context["messages"]] == [
+        str(m) for m in fresh.context["messages"]
+    ]
+    body = known.content.decode()
+    assert world.other_municipality.name not in body
+    alerts = re.compile(r'class="alert[^"]*"[^>]*>(.*?)</', re.DOTALL)
+    assert alerts.findall(body) == alerts.findall(fresh.content.decode())
+    assert not AuditEvent.objects.filter(
+        municipality_id=world.other_municipality.pk
+    ).exists()
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,21 @@ from http import HTTPStatus
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from bip.audit.models import AuditEvent
-from measurements.models import Answer, CitizenLink, Respondent, Response
-from measurements.services import link_create, round_start
+from measurements import services
+from measurements.instrument import instrument_copy, instrument_publish
+from measurements.models import (
+    Answer,
+    CitizenLink,
+    InstrumentVersion,
+    Respondent,
+    Response,
+    Round,
+)
+from measurements.services import instrument_current, link_create, round_start
 from tests.factories import CitizenFactory
 from tests.measurements.helpers import answers_for
 
@@ -88,6 +98,10 @@ def test_used_link_gets_a_clear_page_and_writes_nothing(client, rnd, token):
     r = submit(client, token, rnd)
     assert r.status_code == HTTPStatus.NOT_FOUND
     assert "Linket virker ikke" in r.content.decode()
+    assert (
+        "Linket er allerede brugt, er udløbet, eller en del af det mangler. "
+        "Der er ikke gemt noget." in r.content.decode()
+    )
     assert Answer.objects.count() == before
 
 
@@ -104,14 +118,67 @@ def test_forged_token(client, rnd, token):
     assert Answer.objects.count() == 0
 
 
-def test_a_link_only_writes_its_own_round(client, caseworker, world, rnd, token):
+@pytest.fixture
+def other_round(caseworker, municipal_admin, world):
+    """Another citizen's open round with a live link, under the municipality's own
+    published version, so its questions have ids of their own; its link is made
+    first, so a look-up that ignored the token would find it."""
+    version = instrument_copy(
+        source=instrument_current(municipality_id=world.municipality.pk),
+        municipality_id=world.municipality.pk,
+        by=municipal_admin,
+    )
+    instrument_publish(version=version, by=municipal_admin, note="local")
     other = CitizenFactory(team=world.team, caseworker=caseworker)
     other_round = round_start(citizen=other, by=caseworker)
-    # answers naming the other round's questions are the same question ids (same
-    # instrument); the link still writes only its own round
-    submit(client, token, rnd)
-    assert Answer.objects.filter(response__round=other_round).count() == 0
-    assert Answer.objects.filter(response__round=rnd).count() == 9
+    assert other_round.instrument_version == version
+    link_create(rnd=other_round, by=caseworker)
+    return other_round
+
+
+def test_a_link_only_writes_its_own_round(client, caseworker, world, other_round):
+    # the link's own round is started after the other one, under the shipped version
+    rnd = Round.objects.create(
+        enrolment=CitizenFactory(
+            team=world.team, caseworker=caseworker
+        ).enrolments.get(),
+        municipality=other_round.municipality,
+        instrument_version=InstrumentVersion.objects.get(municipality__isnull=True),
+        round_date=other_round.round_date,
+        created_by=caseworker,
+    )
+    for respondent in (Respondent.CASEWORKER, Respondent.CITIZEN):
+        Response.objects.create(round=rnd, respondent=respondent)
+    token = link_create(rnd=rnd, by=caseworker)[1]
+    assert set(answers_for(rnd, Respondent.CITIZEN)).isdisjoint(
+        answers_for(other_round, Respondent.CITIZEN)
+    )
+    # the post also names the other round's questions
+    r = client.post(
+        f"/b/{token}/",
+        {
+            **answers_for(other_round, Respondent.CITIZEN, "1"),
+            **answers_for(rnd, Respondent.CITIZEN, "3"),
+            "action": "submit",
+        },
+    )
+    assert r.status_code == HTTPStatus.OK
+    other_part = other_round.responses.get(respondent=Respondent.CITIZEN)
+    assert other_part.state == Response.State.DRAFT
+    assert other_part.answers.count() == 0
+    assert other_round.links.get().submitted_at is None
+    own = rnd.responses.get(respondent=Respondent.CITIZEN)
+    assert own.state == Response.State.SUBMITTED
+    assert set(own.answers.values_list("value", flat=True)) == {3}
+    assert own.answers.count() == 9
+
+
+def test_the_service_refuses_another_rounds_questions(rnd, token, other_round):
+    link = CitizenLink.objects.get(round=rnd)
+    foreign = next(iter(services.questions(other_round.instrument_version, "citizen")))
+    with pytest.raises(ValidationError):
+        services.link_save(link=link, answers={foreign.pk: (2, "")}, final=False)
+    assert Answer.objects.count() == 0
 
 
 def test_new_link_revokes_the_old(client, caseworker, rnd, token):
