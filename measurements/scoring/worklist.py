@@ -37,7 +37,6 @@ from measurements.scoring.levels import Levels
 from measurements.scoring.model import (
     Coefficients,
     future_quarters,
-    hazard,
     linear_predictor,
     probability_12m,
 )
@@ -254,57 +253,60 @@ def rank(
     lp = linear_predictor(frame, c)
     gains = p12[stepped] - p12[owners]
     coefficients = lp[stepped] - lp[owners]
-    intervals = (
-        _intervals(frame, owners, uncertainty) if uncertainty is not None else None
-    )
-    for j, (code, names) in enumerate(steps):
+    keep = (coefficients > 0) & (gains > 0)
+    if uncertainty is not None:
+        designs = [uncertainty.design(r, b) for r, b in future_quarters(frame)]
+        d = designs[0][stepped] - designs[0][owners]
+        se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", d, uncertainty.sigma, d), 0))
+        low, high = coefficients - Z95 * se, coefficients + Z95 * se
+        keep &= low > 0  # the interval includes 0: not a recommendation
+        # the gains' intervals, the costly part, only for what the rules keep
+        gain_low, gain_high = _gain_intervals(designs, owners, keep, uncertainty.draws)
+    for j in np.flatnonzero(keep):
+        code, names = steps[j]
         s = Suggestion(
             indicator=code,
             stepped=names,
             gain=float(gains[j]),
             coefficient=float(coefficients[j]),
         )
-        if intervals is not None:
-            se, low, high = (float(x[j]) for x in intervals)
-            s.coefficient_low = s.coefficient - Z95 * se
-            s.coefficient_high = s.coefficient + Z95 * se
-            s.gain_low, s.gain_high = low, high
-            if s.coefficient_low <= 0:
-                continue  # the interval includes 0: not a recommendation
-        if s.coefficient <= 0 or s.gain <= 0:
-            continue
+        if uncertainty is not None:
+            s.coefficient_low, s.coefficient_high = float(low[j]), float(high[j])
+            s.gain_low, s.gain_high = float(gain_low[j]), float(gain_high[j])
         out[owners[j]].append(s)
     return [sorted(found, key=lambda s: -s.gain) for found in out]
 
 
-def _intervals(
-    frame: pd.DataFrame, owners: np.ndarray, u: Uncertainty
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per stepped row: the standard error of the step's coefficient, and the 2.5th
-    and 97.5th percentiles of its gain over the draws. The draws are applied in
-    blocks of stepped rows grouped by round, so memory does not grow with the
-    chunk."""
-    n = len(frame) - len(owners)
-    designs = [u.design(rows, bands) for rows, bands in future_quarters(frame)]
-    d = designs[0][n:] - designs[0][owners]
-    se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", d, u.sigma, d), 0.0))
-    low, high = np.empty(len(owners)), np.empty(len(owners))
-    order = np.argsort(owners, kind="stable")
-    for start in range(0, len(order), BLOCK_ROWS):
-        block = order[start : start + BLOCK_ROWS]
+def _gain_intervals(
+    designs: list[np.ndarray], owners: np.ndarray, keep: np.ndarray, draws: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The 2.5th and 97.5th percentiles of the gain over the draws, for the stepped
+    rows kept (NaN for the others). Applied in blocks of stepped rows grouped by
+    round, so memory does not grow with the chunk."""
+    n = len(designs[0]) - len(owners)
+    low, high = np.full(len(owners), np.nan), np.full(len(owners), np.nan)
+    kept = np.flatnonzero(keep)
+    kept = kept[np.argsort(owners[kept], kind="stable")]
+    for start in range(0, len(kept), BLOCK_ROWS):
+        block = kept[start : start + BLOCK_ROWS]
         mine, where = np.unique(owners[block], return_inverse=True)
-        gains = _p12_draws(designs, n + block, u.draws)
-        gains -= _p12_draws(designs, mine, u.draws)[where]
+        gains = _p12_draws(designs, n + block, draws)
+        gains -= _p12_draws(designs, mine, draws)[where]
         low[block], high[block] = np.percentile(gains, [2.5, 97.5], axis=1)
-    return se, low, high
+    return low, high
 
 
 def _p12_draws(designs: list[np.ndarray], rows: np.ndarray, draws: np.ndarray) -> Any:
-    """The 12-month probability of the given rows under every draw (rows x draws)."""
+    """The 12-month probability of the given rows under every draw (rows x draws):
+    1 - prod_k (1 - h_k), with 1 - h = 1 / (1 + exp(lp)) computed in place, as the
+    arrays are the largest the recompute makes."""
     survive = np.ones((len(rows), len(draws)))
     for X in designs:
-        survive *= 1.0 - hazard(X[rows] @ draws.T)
-    return 1.0 - survive
+        z = X[rows] @ draws.T
+        np.exp(z, out=z)
+        z += 1.0
+        survive /= z
+    return np.subtract(1.0, survive, out=survive)
 
 
 def suggestions(
