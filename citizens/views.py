@@ -301,7 +301,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     scores = citizen_scores(
         citizen=citizen, rounds=rounds, enrolments=enrolments, model=model
     )
-    work = worklist(citizen=citizen, model=model, latest_round=scores["latest_round"])
+    work = worklist(
+        citizen=citizen,
+        model=model,
+        latest_round=scores["latest_round"],
+        score=scores["latest"],
+    )
     chart = citizen_chart_data(rounds, lo=lo, hi=hi)
     chart["probability"] = [
         {"x": p["x"], "y": round(p["p12"], 2)} for p in scores["series"]

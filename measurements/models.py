@@ -388,6 +388,12 @@ class Score(models.Model):
         max_length=12, choices=ProgressionClass.choices, blank=True
     )  # blank: the baseline round, or nothing comparable with the previous round
     contributions = models.JSONField(default=dict)
+    # What to work on, for the latest round of a spell (docs/model.md): {"items":
+    # [ranked suggestions]}, or {"items": [], "reason": {language: why}} where the
+    # version cannot give intervals. NULL: not computed (a round never scored as its
+    # spell's latest, or a score stored before it existed, until the nightly sweep
+    # fills it); kept out of inputs_hash, so filling it leaves the score alone.
+    worklist = models.JSONField(null=True, blank=True)
     inputs_hash = models.CharField(max_length=64)
     job = models.ForeignKey(
         "jobs.Job", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -1,7 +1,8 @@
 """Scores as the citizen page shows them: the job probability per round under the
 active model (with its version and kind), the progression class, what moved it since
-the previous round, the progression per indicator, and what to work on. A fixed number
-of queries, however many rounds the citizen has."""
+the previous round, the progression per indicator, and what to work on (as the
+recompute job stored it). A fixed number of queries, however many rounds the citizen
+or the municipality has."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from django.utils.translation import gettext as _
 from bip.db import days_since_epoch
 from measurements.indicators import BY_CODE, INDICATORS
 from measurements.models import IndicatorScore, ModelVersion, Score
+from measurements.scoring.associations import latest_snapshot
 from measurements.scoring.checks import ModelUnusable
+from measurements.scoring.services import coefficients_from_json
+from measurements.scoring.worklist import from_json, with_types
 
 FLAG_LABELS = {
     "cw_change": gettext_lazy("Change of case worker"),
@@ -175,48 +179,47 @@ def table_rows(table: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class Worklist(list):
-    """What to work on, and why there is nothing where the active model cannot say
-    (`reason`: a stored version whose coefficients or intervals cannot be used)."""
+    """What to work on, and why there is nothing: `reason`, a stored version whose
+    coefficients or intervals cannot be used; `pending`, the recompute of the round
+    under the active model has not stored it yet."""
 
-    def __init__(self, items: Any = (), *, reason: str = "") -> None:
+    def __init__(
+        self, items: Any = (), *, reason: str = "", pending: bool = False
+    ) -> None:
         super().__init__(items)
         self.reason = reason
+        self.pending = pending
 
 
-def worklist(*, citizen: Any, model: ModelVersion, latest_round: Any) -> Worklist:
-    """What to work on for the citizen's latest round of the open spell."""
-    from measurements.scoring.associations import latest_snapshot
-    from measurements.scoring.progression import feature_name
-    from measurements.scoring.recompute import Context, compute_chunk
-    from measurements.scoring.worklist import suggestions
-
+def worklist(
+    *,
+    citizen: Any,
+    model: ModelVersion,
+    latest_round: Any,
+    score: Score | None = None,
+) -> Worklist:
+    """What to work on for the citizen's latest round of the open spell, as the
+    recompute job stored it with the round's `score` under the active model; the
+    intervention types from the municipality's latest associations (one query).
+    Nothing is computed here."""
     if latest_round is None or latest_round.enrolment.end is not None:
         return Worklist()
-    try:
-        ctx = Context.load(
-            municipality_id=citizen.municipality_id, model_version_id=model.pk
-        )
-        computed = compute_chunk(ctx, [latest_round.enrolment_id])
-        row = computed.panel[computed.panel["round_id"] == latest_round.pk]
-        if row.empty:
-            return Worklist()
-        snapshot = latest_snapshot(municipality_id=citizen.municipality_id)
-        table = computed.table
-        mine = table[(table["round_id"] == latest_round.pk) & table["value"].notna()]
-        answered = {
-            feature_name(r, i)
-            for r, i in zip(mine["respondent"], mine["indicator"], strict=True)
-        }
-        found = suggestions(
-            row.reset_index(drop=True),
-            model,
-            ctx.coefficients,
-            snapshot.data if snapshot else None,
-            answered=answered,
-        )
-    except ModelUnusable as exc:
-        return Worklist(reason=str(exc))
+    stored = score.worklist if score is not None else None
+    if not isinstance(stored, dict) or score.model_version_id != model.pk:
+        try:
+            coefficients_from_json(model.coefficients)
+        except ModelUnusable as exc:  # its recompute fails: it would never appear
+            return Worklist(reason=str(exc))
+        return Worklist(pending=True)
     language = "en" if (get_language() or "da").startswith("en") else "da"
+    reasons = stored.get("reason") or {}
+    if reasons:
+        return Worklist(reason=reasons.get(language) or next(iter(reasons.values())))
+    found = from_json(stored.get("items") or [])
+    if not found:
+        return Worklist()
+    snapshot = latest_snapshot(municipality_id=citizen.municipality_id)
+    with_types(found, snapshot.data if snapshot else None)
     for s in found:
         s.label = str(BY_CODE[s.indicator].label)
         for t in s.types:

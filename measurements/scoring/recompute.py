@@ -8,6 +8,10 @@ rounds whose inputs changed (or that have no score of the model version yet), wi
 checkpoint, in one transaction. So a saved round, a correction, an activated model and
 the nightly sweep all go through the same code, and a rerun or a resumed job writes
 nothing twice.
+
+The latest round of each spell also gets "what to work on" (worklist.py), stored with
+its score: computed with a new score, and filled in for a current score that has none
+(written before it existed), so the citizen page never computes it.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from bip.db import copy_rows, stream, xact_lock
@@ -40,12 +44,14 @@ from measurements.scoring.panel import features, read_assignments, read_rounds
 from measurements.scoring.progression import (
     INDICATOR_COLUMNS,
     classify,
+    feature_name,
     indicator_part,
     indicator_table,
     movement,
     question_signatures,
 )
 from measurements.scoring.services import active_model, coefficients_from_json
+from measurements.scoring.worklist import Uncertainty, basis, rank, to_json
 
 KIND = "scores.recompute"
 LOCK_NAMESPACE = 7101  # pg_advisory_xact_lock(namespace, municipality id)
@@ -205,6 +211,15 @@ class Context:
     job_id: int | None = None
     # question id -> indicator, for the questions that feed one
     indicators: dict[int, str] = field(default_factory=dict)
+    model: Any = None
+    # what to work on: the version's parameter draws, made once per job, or why the
+    # version cannot give intervals (per language)
+    _basis: tuple[Uncertainty | None, dict[str, str]] | None = None
+
+    def worklist_basis(self) -> tuple[Uncertainty | None, dict[str, str]]:
+        if self._basis is None:
+            self._basis = basis(self.model, self.coefficients)
+        return self._basis
 
     @classmethod
     def load(
@@ -230,6 +245,7 @@ class Context:
                     version_id__in=versions, indicator__gt=""
                 ).values_list("pk", "indicator")
             ),
+            model=model,
         )
 
 
@@ -438,6 +454,7 @@ SCORE_VALUES = [
     "delta_indicator_lp",
     "klass",
     "contributions",
+    "worklist",
 ]
 INDICATOR_FIELDS = [
     "municipality_id",
@@ -524,8 +541,44 @@ def contributions(
     return out
 
 
+def latest_of_spells(panel: pd.DataFrame) -> list[int]:
+    """The latest round of each spell in a chunk (the panel is ordered by spell, date
+    and id, as the citizen page orders rounds): the rounds that get what to work on."""
+    last = ~panel["enrolment_id"].duplicated(keep="last")
+    return [int(i) for i in panel.loc[last, "round_id"]]
+
+
+def worklists(
+    ctx: Context, computed: Computed, round_ids: list[int]
+) -> dict[int, dict[str, Any]]:
+    """What to work on for some rounds of a chunk, all at once, as stored with their
+    scores: the ranked indicators, or why the version cannot say (per language)."""
+    if not round_ids:
+        return {}
+    uncertainty, reasons = ctx.worklist_basis()
+    if reasons:
+        return {i: {"items": [], "reason": reasons} for i in round_ids}
+    panel, table = computed.panel, computed.table
+    rows = panel[panel["round_id"].isin(round_ids)]
+    mine = table[table["round_id"].isin(round_ids) & table["value"].notna()]
+    answered: dict[int, set[str]] = {}
+    for round_id, respondent, indicator in zip(
+        mine["round_id"], mine["respondent"], mine["indicator"], strict=True
+    ):
+        answered.setdefault(int(round_id), set()).add(
+            feature_name(respondent, indicator)
+        )
+    ids = [int(i) for i in rows["round_id"]]
+    found = rank(
+        rows, ctx.coefficients, uncertainty, [answered.get(i, set()) for i in ids]
+    )
+    return {i: {"items": to_json(f)} for i, f in zip(ids, found, strict=True)}
+
+
 def write_chunk(ctx: Context, computed: Computed) -> int:
-    """Write the rounds whose inputs changed; returns how many rounds the chunk held."""
+    """Write the rounds whose inputs changed, and what to work on where the latest
+    round of a spell has a current score without it; returns how many rounds the
+    chunk held."""
     from measurements.models import IndicatorScore, Score
 
     panel, table = computed.panel, computed.table
@@ -538,17 +591,32 @@ def write_chunk(ctx: Context, computed: Computed) -> int:
     # were written with (both are written together, with the same hash).
     current: dict[int, str] = {}
     have: dict[int, str] = {}
-    for round_id, version_id, inputs_hash in (
+    lacking: dict[int, int] = {}  # this version's current scores without a worklist
+    for pk, round_id, version_id, inputs_hash, has_worklist in (
         Score.objects.filter(round_id__in=ids, superseded_at__isnull=True)
+        .annotate(
+            has_worklist=ExpressionWrapper(
+                Q(worklist__isnull=False), output_field=BooleanField()
+            )
+        )
         .order_by("computed_at", "pk")
-        .values_list("round_id", "model_version_id", "inputs_hash")
+        .values_list(
+            "pk", "round_id", "model_version_id", "inputs_hash", "has_worklist"
+        )
     ):
         have[round_id] = inputs_hash
         if version_id == ctx.model_version_id:
             current[round_id] = inputs_hash
+            if not has_worklist:
+                lacking[round_id] = pk
     hashes = dict(zip(ids, panel["inputs_hash"], strict=True))
     stale = [i for i in ids if current.get(i) != hashes[i]]
     stale_indicators = [i for i in ids if have.get(i) != hashes[i]]
+    # a score whose inputs did not change keeps its other fields: only its missing
+    # worklist is written (scores stored before worklists were, filled by the sweep)
+    latest, renewed = latest_of_spells(panel), set(stale)
+    fill = {i: lacking[i] for i in latest if i in lacking and i not in renewed}
+    work = worklists(ctx, computed, [i for i in latest if i in renewed or i in fill])
     if stale:
         rows = panel[panel["round_id"].isin(stale)]
         parts = contributions(rows, computed.moved, ctx.coefficients)
@@ -564,6 +632,7 @@ def write_chunk(ctx: Context, computed: Computed) -> int:
                 delta_indicator_lp=_float(r.delta_indicator_lp),
                 klass=r.klass,
                 contributions=part,
+                worklist=work.get(int(r.round_id)),
                 inputs_hash=r.inputs_hash,
                 job_id=ctx.job_id,
                 computed_at=now,
@@ -582,6 +651,10 @@ def write_chunk(ctx: Context, computed: Computed) -> int:
             update_conflicts=True,
             unique_fields=["round", "model_version", "inputs_hash"],
             update_fields=["superseded_at", "computed_at", "job", *SCORE_VALUES],
+        )
+    if fill:
+        Score.objects.bulk_update(
+            [Score(pk=pk, worklist=work[i]) for i, pk in fill.items()], ["worklist"]
         )
     if stale_indicators:
         IndicatorScore.objects.filter(round_id__in=stale_indicators).delete()

@@ -8,15 +8,24 @@ Never listed: the case worker's own belief, time in the programme, a change of c
 worker, background (age, target group); and no indicator whose coefficient for the
 step is not positive or whose interval includes 0 (the reference model has no
 intervals: there the coefficient must be positive).
+
+The recompute job ranks the latest round of every spell it scores, many rounds at once
+(`rank`), with one set of parameter draws per job, and stores the result with the
+round's score (`to_json`); the citizen page only reads it (`from_json`) and adds the
+intervention types from the municipality's latest associations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from measurements.indicators import INDICATORS
@@ -28,7 +37,6 @@ from measurements.scoring.levels import Levels
 from measurements.scoring.model import (
     Coefficients,
     future_quarters,
-    hazard,
     linear_predictor,
     probability_12m,
 )
@@ -36,9 +44,23 @@ from measurements.scoring.reference import reference_coefficients
 
 ACTIONABLE = tuple(i.code for i in INDICATORS if i.code != "cw_job_belief")
 DRAWS = 4000
-SEED = 20261129  # fixed: the same page shows the same interval every time
+SEED = 20261129  # fixed: the same version gives the same intervals in every run
 Z95 = 1.959964
 TOP_TYPES = 3
+# Candidate rows per block of the draws: a block's matrices (rows x DRAWS floats)
+# stay near 8 MB however many rounds a chunk holds.
+BLOCK_ROWS = 256
+# What a stored suggestion holds (the intervention types are added when shown).
+STORED = (
+    "indicator",
+    "stepped",
+    "gain",
+    "coefficient",
+    "gain_low",
+    "gain_high",
+    "coefficient_low",
+    "coefficient_high",
+)
 
 
 @dataclass
@@ -106,10 +128,12 @@ class Uncertainty:
             raise ModelUnusable(problem)
         self.theta, self.sigma = theta, np.array(sigma, dtype=float)
         self.levels = _levels(model, c)
-        rng = np.random.default_rng(SEED)
-        self.draws = rng.multivariate_normal(
-            theta, self.sigma, size=DRAWS, method="eigh"
-        )
+
+    @cached_property
+    def draws(self) -> np.ndarray:
+        """DRAWS x parameters, made when first needed (the model card only checks
+        that intervals can be computed)."""
+        return draw_parameters(self.theta, self.sigma)
 
     @classmethod
     def of(cls, model: Any, c: Coefficients) -> Uncertainty | None:
@@ -124,6 +148,13 @@ class Uncertainty:
             return np.column_stack([np.ones(len(rows)), ref])
         X = design(rows, levels=self.levels)
         return X.reindex(columns=self.names, fill_value=0.0).to_numpy(dtype=float)
+
+
+def draw_parameters(theta: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """The parameter draws of one version: a fixed seed, so every round and every run
+    under the version get the same draws."""
+    rng = np.random.default_rng(SEED)
+    return rng.multivariate_normal(theta, sigma, size=DRAWS, method="eigh")
 
 
 def _estimate(item: Any) -> tuple[float | None, float | None]:
@@ -148,30 +179,134 @@ def _levels(model: Any, c: Coefficients) -> Levels:
         ) from exc
 
 
+def basis(model: Any, c: Coefficients) -> tuple[Uncertainty | None, dict[str, str]]:
+    """What every round's suggestions under the version share: its uncertainty (None
+    for the reference model); or, where the version cannot give intervals, why, in
+    every language of the installation (the page shows the reader's)."""
+    try:
+        return Uncertainty.of(model, c), {}
+    except ModelUnusable:
+        reasons = {}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                try:
+                    Uncertainty(model, c)
+                except ModelUnusable as exc:
+                    reasons[code] = str(exc)
+        return None, reasons
+
+
 def candidates(
-    row: pd.DataFrame, answered: set[str] | None = None
-) -> tuple[pd.DataFrame, list[tuple[str, list[str]]]]:
-    """The latest round's row, then one row per actionable indicator with both
-    respondents' ratings one step up (capped at 5). A rating is stepped only where its
-    respondent answered the indicator this round (`answered`: feature names; without
-    it, the case worker's always and the citizen's if the citizen's part is in), never
-    an imputed value. Indicators at the top are left out."""
-    base = row.iloc[0]
-    rows, steps = [base], []
+    rows: pd.DataFrame, answered: Sequence[set[str] | None] | None = None
+) -> tuple[pd.DataFrame, np.ndarray, list[tuple[str, list[str]]]]:
+    """Many rounds' feature rows at once: the rows themselves, then per actionable
+    indicator a copy of each row with both respondents' ratings one step up (capped at
+    5); for each copy, the position of its round's row and (indicator, the stepped
+    features). A rating is stepped only where its respondent answered the indicator
+    that round (`answered`: per row, feature names; without it, the case worker's
+    always and the citizen's if the citizen's part is in), never an imputed value.
+    Copies where nothing moved (ratings at the top) are left out."""
+    base = rows.reset_index(drop=True)
+    n = len(base)
+    answers = list(answered) if answered is not None else [None] * n
+    citizen_in = base["cit_part_missing"].to_numpy(dtype=float) == 0
+    frames, owners, steps = [base], [], []
     for code in ACTIONABLE:
         names = [f"cw_{code}"]
-        if code in F.CITIZEN_INDICATORS and not int(base.get("cit_part_missing", 0)):
+        if code in F.CITIZEN_INDICATORS:
             names.append(f"cit_{code}")
-        if answered is not None:
-            names = [n for n in names if n in answered]
         stepped = base.copy()
-        for n in names:
-            stepped[n] = min(float(base[n]) + 1.0, 2.0)  # centred: 5 is +2
-        moved = [n for n in names if stepped[n] != base[n]]
-        if moved:
-            rows.append(stepped)
-            steps.append((code, moved))
-    return pd.DataFrame(rows).reset_index(drop=True), steps
+        moved = {}
+        for name in names:
+            allowed = np.array([a is None or name in a for a in answers], dtype=bool)
+            if name.startswith("cit_"):
+                allowed &= citizen_in
+            old = base[name].to_numpy(dtype=float)
+            new = np.where(allowed, np.minimum(old + 1.0, 2.0), old)  # centred: 5 is 2
+            stepped[name] = new
+            moved[name] = new != old
+        mine = np.flatnonzero(np.logical_or.reduce(list(moved.values())))
+        if len(mine):
+            frames.append(stepped.iloc[mine])
+            owners.extend(mine.tolist())
+            steps.extend((code, [x for x in names if moved[x][i]]) for i in mine)
+    frame = pd.concat(frames, ignore_index=True)
+    return frame, np.asarray(owners, dtype=int), steps
+
+
+def rank(
+    rows: pd.DataFrame,
+    c: Coefficients,
+    uncertainty: Uncertainty | None,
+    answered: Sequence[set[str] | None] | None = None,
+) -> list[list[Suggestion]]:
+    """Ranked suggestions, without intervention types, for many rounds' feature rows
+    (panel rows) at once: one list per row, in the rows' order. Every row uses the
+    same parameter draws, so a round gets the same suggestions alone or in a chunk."""
+    n = len(rows)
+    out: list[list[Suggestion]] = [[] for _ in range(n)]
+    frame, owners, steps = candidates(rows, answered)
+    if not steps:
+        return out
+    stepped = np.arange(n, len(frame))
+    p12 = probability_12m(frame, c)
+    lp = linear_predictor(frame, c)
+    gains = p12[stepped] - p12[owners]
+    coefficients = lp[stepped] - lp[owners]
+    keep = (coefficients > 0) & (gains > 0)
+    if uncertainty is not None:
+        designs = [uncertainty.design(r, b) for r, b in future_quarters(frame)]
+        d = designs[0][stepped] - designs[0][owners]
+        se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", d, uncertainty.sigma, d), 0))
+        low, high = coefficients - Z95 * se, coefficients + Z95 * se
+        keep &= low > 0  # the interval includes 0: not a recommendation
+        # the gains' intervals, the costly part, only for what the rules keep
+        gain_low, gain_high = _gain_intervals(designs, owners, keep, uncertainty.draws)
+    for j in np.flatnonzero(keep):
+        code, names = steps[j]
+        s = Suggestion(
+            indicator=code,
+            stepped=names,
+            gain=float(gains[j]),
+            coefficient=float(coefficients[j]),
+        )
+        if uncertainty is not None:
+            s.coefficient_low, s.coefficient_high = float(low[j]), float(high[j])
+            s.gain_low, s.gain_high = float(gain_low[j]), float(gain_high[j])
+        out[owners[j]].append(s)
+    return [sorted(found, key=lambda s: -s.gain) for found in out]
+
+
+def _gain_intervals(
+    designs: list[np.ndarray], owners: np.ndarray, keep: np.ndarray, draws: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The 2.5th and 97.5th percentiles of the gain over the draws, for the stepped
+    rows kept (NaN for the others). Applied in blocks of stepped rows grouped by
+    round, so memory does not grow with the chunk."""
+    n = len(designs[0]) - len(owners)
+    low, high = np.full(len(owners), np.nan), np.full(len(owners), np.nan)
+    kept = np.flatnonzero(keep)
+    kept = kept[np.argsort(owners[kept], kind="stable")]
+    for start in range(0, len(kept), BLOCK_ROWS):
+        block = kept[start : start + BLOCK_ROWS]
+        mine, where = np.unique(owners[block], return_inverse=True)
+        gains = _p12_draws(designs, n + block, draws)
+        gains -= _p12_draws(designs, mine, draws)[where]
+        low[block], high[block] = np.percentile(gains, [2.5, 97.5], axis=1)
+    return low, high
+
+
+def _p12_draws(designs: list[np.ndarray], rows: np.ndarray, draws: np.ndarray) -> Any:
+    """The 12-month probability of the given rows under every draw (rows x draws):
+    1 - prod_k (1 - h_k), with 1 - h = 1 / (1 + exp(lp)) computed in place, as the
+    arrays are the largest the recompute makes."""
+    survive = np.ones((len(rows), len(draws)))
+    for X in designs:
+        z = X[rows] @ draws.T
+        np.exp(z, out=z)
+        z += 1.0
+        survive /= z
+    return np.subtract(1.0, survive, out=survive)
 
 
 def suggestions(
@@ -181,47 +316,33 @@ def suggestions(
     associations: dict[str, Any] | None = None,
     answered: set[str] | None = None,
 ) -> list[Suggestion]:
-    """Ranked suggestions for one round's feature row (a one-row panel frame)."""
-    frame, steps = candidates(row, answered)
-    if not steps:
-        return []
-    p12 = probability_12m(frame, c)
-    lp = linear_predictor(frame, c)
-    uncertainty = Uncertainty.of(model, c)
-    if uncertainty is not None:
-        survive = np.ones((len(frame), DRAWS))
-        d0 = None
-        for k, (rows, bands) in enumerate(future_quarters(frame)):
-            X = uncertainty.design(rows, bands)
-            if k == 0:
-                d0 = X
-            survive *= 1.0 - hazard(X @ uncertainty.draws.T)
-        p_draws = 1.0 - survive
-    out = []
-    for i, (code, names) in enumerate(steps, start=1):
-        s = Suggestion(
-            indicator=code,
-            stepped=names,
-            gain=float(p12[i] - p12[0]),
-            coefficient=float(lp[i] - lp[0]),
-        )
-        if uncertainty is not None:
-            d = d0[i] - d0[0]
-            se = float(np.sqrt(max(d @ uncertainty.sigma @ d, 0.0)))
-            s.coefficient_low = s.coefficient - Z95 * se
-            s.coefficient_high = s.coefficient + Z95 * se
-            gains = p_draws[i] - p_draws[0]
-            s.gain_low, s.gain_high = (
-                float(np.percentile(gains, 2.5)),
-                float(np.percentile(gains, 97.5)),
-            )
-            if s.coefficient_low <= 0:
-                continue  # the interval includes 0: not a recommendation
-        if s.coefficient <= 0 or s.gain <= 0:
-            continue
-        s.types, s.too_few = _types(code, associations)
-        out.append(s)
-    return sorted(out, key=lambda s: -s.gain)
+    """Ranked suggestions for one round's feature row (a one-row panel frame), with
+    the intervention types that went with progress."""
+    found = rank(
+        row,
+        c,
+        Uncertainty.of(model, c),
+        None if answered is None else [answered],
+    )[0]
+    return with_types(found, associations)
+
+
+def with_types(
+    found: list[Suggestion], associations: dict[str, Any] | None
+) -> list[Suggestion]:
+    for s in found:
+        s.types, s.too_few = _types(s.indicator, associations)
+    return found
+
+
+def to_json(found: list[Suggestion]) -> list[dict[str, Any]]:
+    """For storage with the round's score: everything but the intervention types,
+    which change with the municipality's associations, not with the round."""
+    return [{name: getattr(s, name) for name in STORED} for s in found]
+
+
+def from_json(items: Any) -> list[Suggestion]:
+    return [Suggestion(**{name: item.get(name) for name in STORED}) for item in items]
 
 
 def _types(

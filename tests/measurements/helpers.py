@@ -1,6 +1,17 @@
 from __future__ import annotations
 
-from measurements.models import Answer, InstrumentVersion, Respondent, Response, Round
+import numpy as np
+
+from measurements.models import (
+    Answer,
+    InstrumentVersion,
+    ModelVersion,
+    Respondent,
+    Response,
+    Round,
+)
+from measurements.scoring.model import Coefficients
+from measurements.scoring.services import coefficients_to_json
 from measurements.services import questions
 from measurements.synthetic.uniform import uniform_spells
 from measurements.synthetic.writer import write_spells
@@ -99,3 +110,44 @@ def bulk_spells(team, caseworker, *, spells, per_spell=5, seed=7):
 def only(**changes):
     """Answers of 3 but for the indicators named: make_round(cw=only(contact=5))."""
     return lambda indicator: changes.get(indicator, 3)
+
+
+LOCAL_NAMES = [
+    "const",
+    "cw_cw_job_belief",  # large and certain: still never listed
+    "cw_goal_directed",
+    "cw_network",
+    "cw_contact",  # its interval includes 0
+    "cit_job_search",
+    "cit_health_coping",
+    "cit_everyday_coping",  # negative
+    "cw_change",  # not an indicator
+]
+LOCAL_ESTIMATES = [-3.5, 0.6, 0.3, 0.25, 0.1, 0.2, 0.15, -0.2, -0.3]
+LOCAL_SES = [0.1, 0.05, 0.06, 0.05, 0.09, 0.07, 0.06, 0.05, 0.1]
+
+
+def local_version(municipality):
+    """A local version (not active) with correlated errors (a fixed, positive definite
+    matrix): some indicators clearly positive, one whose interval includes 0, one
+    negative, and the case worker's belief and a change of case worker."""
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(len(LOCAL_NAMES), len(LOCAL_NAMES)))
+    corr = np.corrcoef(a @ a.T + 3 * np.eye(len(LOCAL_NAMES)))
+    c = Coefficients(
+        intercept=LOCAL_ESTIMATES[0],
+        features=dict(zip(LOCAL_NAMES[1:], LOCAL_ESTIMATES[1:], strict=True)),
+    )
+    return ModelVersion.objects.create(
+        municipality=municipality,
+        kind="local",
+        coefficients=coefficients_to_json(c),
+        estimates={
+            n: {"estimate": e, "se": s}
+            for n, e, s in zip(LOCAL_NAMES, LOCAL_ESTIMATES, LOCAL_SES, strict=True)
+        },
+        covariance={
+            "names": LOCAL_NAMES,
+            "matrix": (corr * np.outer(LOCAL_SES, LOCAL_SES)).tolist(),
+        },
+    )

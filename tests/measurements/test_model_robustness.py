@@ -10,8 +10,11 @@ from datetime import date
 from http import HTTPStatus
 
 import pytest
+from django.db import transaction
 
+from bip.jobs.services import job_run
 from measurements.models import ModelVersion
+from measurements.scoring.recompute import scores_request
 from tests.factories import CitizenFactory
 from tests.measurements.helpers import make_round, only, run_scores
 
@@ -171,10 +174,15 @@ def test_the_model_page_and_list_answer_and_say_why(client, municipal_admin, bro
 
 
 def test_the_citizen_page_says_why_there_is_nothing_to_work_on(
-    client, caseworker, scored, broken
+    client, caseworker, scored, broken, world
 ):
     version, _reasons = broken
     ModelVersion.objects.filter(pk=version.pk).update(active=True)
+    # the recompute under the version: it stores why where the version's intervals
+    # cannot be computed, and fails where its coefficients cannot be read
+    with transaction.atomic():
+        job = scores_request(municipality_id=world.municipality.pk, trigger="sweep")
+    job_run(job_id=job.pk)
     client.force_login(caseworker)
     r = client.get(f"/citizens/{scored.pk}/")
     assert r.status_code == HTTPStatus.OK
@@ -182,8 +190,9 @@ def test_the_citizen_page_says_why_there_is_nothing_to_work_on(
     assert "Det kan I arbejde med kan ikke vises under den aktive model" in body
     assert list(r.context["worklist"]) == []
     assert r.context["worklist"].reason
+    assert not r.context["worklist"].pending
     assert "0,0 til 0,0" not in body
-    # the stored scores of the previous model are still shown
+    # the stored scores (of the version, or of the previous model) are still shown
     assert r.context["scores"]["latest"] is not None
 
 
