@@ -111,7 +111,7 @@ def scope_for(user: Any, municipality_id: int | None = None) -> Scope:
     memberships = list(
         Membership.objects.current(today)
         .filter(user_id=user.pk)
-        .values("municipality_id", "role", "team_id", "team__unit_id")
+        .values("municipality_id", "role", "team_id", "team__unit_id", "unit_id")
     )
     # An integration user holds integration roles only, a person never: a role of the
     # other kind (given by mistake) counts for nothing.

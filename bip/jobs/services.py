@@ -37,11 +37,19 @@ class StaleClaim(Exception):
     """Another worker took the job over: stop without writing."""
 
 
+def _task(name: str) -> Any:
+    """A task by name. A web process has not imported the apps' task modules (only a
+    worker does at start): the first send imports them as the worker would."""
+    if name not in celery_app.tasks:
+        celery_app.loader.import_default_modules()
+    return celery_app.tasks[name]
+
+
 def _send(job_id: int) -> None:
     if settings.BIP_JOBS_IN_PROCESS:
         return  # the in-process runner polls the table
     try:
-        celery_app.tasks[JOB_TASK].apply_async(args=[job_id], retry=False)
+        _task(JOB_TASK).apply_async(args=[job_id], retry=False)
     except Exception:  # broker down: the row stays pending for the sweeper
         logger.warning("could not enqueue job %s; the sweeper will retry", job_id)
 

@@ -76,6 +76,7 @@ def test_an_admins_pages_are_one_menu_and_the_current_page_is_marked(
         ("Administration", "Import"),
         ("Administration", "Modeller"),
         ("Administration", "Adgangslog"),
+        ("Administration", "Integrationer"),
         ("", "Statistik"),
         ("", "Progression"),
     ]

@@ -5,7 +5,6 @@ mutants of `make mutation` (docs/testing.md)."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from unittest import mock
 
@@ -17,7 +16,7 @@ from django.utils import timezone, translation
 from bip.audit.models import AuditEvent, AuditEventCitizen, Purpose
 from bip.exceptions import ApplicationError
 from bip.jobs.models import Job
-from measurements import services, views
+from measurements import services
 from measurements.models import Answer, CitizenLink, Respondent, Response, Round
 from measurements.services import link_create, link_resolve, link_save, round_start
 from tests.factories import CitizenFactory
@@ -267,38 +266,5 @@ def test_the_scale_ends_are_answers(rnd, made):
     assert {1, 5} <= set(Answer.objects.values_list("value", flat=True))
 
 
-# --- the rate limit (per token, over a window, failing open) ---
-
-
-@pytest.fixture
-def local_cache(settings):
-    # a cache in this process, so the window can be moved with the clock
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "rate-limit-test",
-        }
-    }
-    views.cache.clear()
-    yield
-    views.cache.clear()
-
-
-def test_the_limit_counts_each_token_over_its_window(local_cache):
-    a, b = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    start = timezone.now()
-    with time_machine.travel(start, tick=False):
-        assert [views._rate_limited(a) for _ in range(views.RATE_LIMIT)] == [
-            False
-        ] * views.RATE_LIMIT
-        assert views._rate_limited(a) is True
-        assert views._rate_limited(b) is False  # another link is not slowed down
-    with time_machine.travel(start + timedelta(seconds=views.RATE_WINDOW - 5)):
-        assert views._rate_limited(a) is True  # still inside the window
-    with time_machine.travel(start + timedelta(seconds=views.RATE_WINDOW + 5)):
-        assert views._rate_limited(a) is False
-
-
-def test_the_limit_fails_open_without_a_cache():
-    with mock.patch.object(views.cache, "add", side_effect=ConnectionError):
-        assert views._rate_limited("a") is False
+# The rate limit (django-ratelimit, per token, failing open when Redis is away) is
+# tested in test_citizen_link.py.
