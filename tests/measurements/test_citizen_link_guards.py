@@ -23,6 +23,9 @@ from measurements.services import link_create, link_resolve, link_save, round_st
 from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
+MAX_PAGE_QUERIES = (
+    6  # the link with its round, citizen and version; answers; the open mark
+)
 
 
 @pytest.fixture
@@ -302,3 +305,27 @@ def test_the_limit_counts_each_token_over_its_window(local_cache):
 def test_the_limit_fails_open_without_a_cache():
     with mock.patch.object(views.cache, "add", side_effect=ConnectionError):
         assert views._rate_limited("a") is False
+
+
+def test_making_a_link_is_audited_with_its_maker_round_and_citizen(
+    rnd, caseworker, citizen
+):
+    link, _ = link_create(rnd=rnd, by=caseworker)
+    # written with the link: a rolled-back create leaves no event
+    event = link_events("link.create").get()
+    assert event.actor_id == caseworker.pk
+    assert (event.object_type, event.object_id) == ("citizenlink", str(link.pk))
+    assert event.municipality_id == rnd.municipality_id
+    assert list(
+        AuditEventCitizen.objects.using("default")
+        .filter(event_id=event.pk)
+        .values_list("citizen_id", flat=True)
+    ) == [citizen.pk]
+
+
+def test_the_citizens_page_reads_the_link_round_and_citizen_at_once(
+    client, made, django_assert_max_num_queries
+):
+    _, token = made
+    with django_assert_max_num_queries(MAX_PAGE_QUERIES):
+        assert client.get(f"/b/{token}/").status_code == 200
