@@ -35,7 +35,7 @@ lint: deps-dev
 bench: deps-dev
 	bash scripts/bench.sh
 
-# Not part of `make test`: takes about an hour on two cores (docs/testing.md).
+# Not part of `make test`: half an hour to an hour on two cores (docs/testing.md).
 mutation: deps-dev
 	bash scripts/mutation.sh
 

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from bip.accounts.models import ScopeGrant
+from bip.accounts.models import Membership, Role, ScopeGrant
 from bip.accounts.scoping import scope_for
 from citizens.selectors import citizen_list
 from tests.factories import CitizenFactory
@@ -130,3 +130,21 @@ def test_a_team_leader_leads_the_unit_of_the_led_team(team_leader, world):
 def test_the_system_admin_flag_comes_from_the_account(system_admin, caseworker):
     assert scope_for(system_admin).is_system_admin is True
     assert scope_for(caseworker).is_system_admin is False
+
+
+def test_reading_follows_the_team_not_the_responsibility(caseworker, citizen, world):
+    """A case worker who moved team reads the new team's citizens, not the old
+    caseload they are still written down as responsible for."""
+    old = caseworker.memberships.get()
+    old.valid_to = timezone.localdate() - timedelta(days=1)
+    old.save()
+    Membership.objects.create(
+        user=caseworker,
+        municipality=world.municipality,
+        team=world.other_team,
+        role=Role.CASEWORKER,
+        valid_from=old.valid_to + timedelta(days=1),
+    )
+    fresh = type(caseworker).objects.get(pk=caseworker.pk)
+    assert citizen.caseworker_id == caseworker.pk
+    assert citizen.pk not in ids(fresh)

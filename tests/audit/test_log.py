@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from unittest import mock
 
 import pytest
 from django.db import DatabaseError, connections, transaction
+from django.db.models import QuerySet
 
 from bip.audit import partitions
 from bip.audit.models import AuditEvent, AuditEventCitizen
@@ -124,3 +126,19 @@ def test_an_event_records_where_the_request_came_from(client, caseworker, citize
     event = AuditEvent.objects.get(action="citizen.view")
     assert event.ip == "10.1.2.3"
     assert event.request_id
+
+
+@pytest.mark.django_db
+def test_a_long_criterion_is_cut_to_the_column(caseworker):
+    event = record(actor=caseworker, action="audit.search", criterion_masked="x" * 300)
+    assert AuditEvent.objects.get(pk=event.pk).criterion_masked == "x" * 200
+
+
+@pytest.mark.django_db
+def test_an_event_and_its_citizens_are_written_together(caseworker, citizen):
+    with (
+        mock.patch.object(QuerySet, "bulk_create", side_effect=DatabaseError),
+        pytest.raises(DatabaseError),
+    ):
+        record(actor=caseworker, action="citizen.list", citizen_ids=[citizen.pk])
+    assert not AuditEvent.objects.filter(action="citizen.list").exists()

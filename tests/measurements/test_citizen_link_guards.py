@@ -22,6 +22,9 @@ from measurements.services import link_create, link_resolve, link_save, round_st
 from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.django_db
+MAX_PAGE_QUERIES = (
+    6  # the link with its round, citizen and version; answers; the open mark
+)
 
 
 @pytest.fixture
@@ -268,3 +271,27 @@ def test_the_scale_ends_are_answers(rnd, made):
 
 # The rate limit (django-ratelimit, per token, failing open when Redis is away) is
 # tested in test_citizen_link.py.
+
+
+def test_making_a_link_is_audited_with_its_maker_round_and_citizen(
+    rnd, caseworker, citizen
+):
+    link, _ = link_create(rnd=rnd, by=caseworker)
+    # written with the link: a rolled-back create leaves no event
+    event = link_events("link.create").get()
+    assert event.actor_id == caseworker.pk
+    assert (event.object_type, event.object_id) == ("citizenlink", str(link.pk))
+    assert event.municipality_id == rnd.municipality_id
+    assert list(
+        AuditEventCitizen.objects.using("default")
+        .filter(event_id=event.pk)
+        .values_list("citizen_id", flat=True)
+    ) == [citizen.pk]
+
+
+def test_the_citizens_page_reads_the_link_round_and_citizen_at_once(
+    client, made, django_assert_max_num_queries
+):
+    _, token = made
+    with django_assert_max_num_queries(MAX_PAGE_QUERIES):
+        assert client.get(f"/b/{token}/").status_code == 200
