@@ -5,17 +5,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from bip import views
+from bip.accounts import urls as accounts_urls
 from bip.accounts import views as accounts_views
 from bip.accounts.admin import site_permission
+from bip.pages import audit, home
+from citizens import urls as citizens_urls
+from measurements import citizen_urls as measurements_citizen_urls
 from measurements import views as measurements_views
 
 admin.site.has_permission = site_permission  # type: ignore[method-assign]
 admin.site.site_header = "BIP"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", home.home, name="home"),
+    path("healthz", home.healthz, name="healthz"),
     path("login/", accounts_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -51,12 +54,32 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("", include("bip.accounts.urls")),
-    path("audit/", include("bip.audit.urls")),
+    # the accounts app's pages and the system page (above the jobs it shows)
+    path(
+        "",
+        include(
+            (
+                [
+                    *accounts_urls.urlpatterns,
+                    path("system/", home.system, name="system"),
+                ],
+                "accounts",
+            )
+        ),
+    ),
+    path("audit/", include(([path("", audit.search, name="search")], "audit"))),
     path("integrations/", include("bip.accounts.integration_urls")),
     path("jobs/", include("bip.jobs.urls")),
     path("imports/", include("bip.imports.urls")),
-    path("citizens/", include("citizens.urls")),
+    path(
+        "citizens/",
+        include(
+            (
+                [*citizens_urls.urlpatterns, *measurements_citizen_urls.urlpatterns],
+                "citizens",
+            )
+        ),
+    ),
     path("reports/", include("reports.urls")),
     path("rounds/", include("measurements.urls")),
     path("interventions/", include("interventions.urls")),

@@ -128,25 +128,10 @@ class CitizenEditForm(forms.Form):
     )
 
 
-class EnrolForm(forms.Form):
-    """Enrol again after a spell ended: a new spell with a new baseline."""
+class PlacementForm(forms.Form):
+    """A team and responsible case worker from a date: a change of case worker, or
+    (with a target group) a new enrolment."""
 
-    team = TeamChoiceField(label=_("Team"), queryset=Team.objects.none())
-    caseworker = UserChoiceField(
-        label=_("Responsible case worker"), queryset=User.objects.none()
-    )
-    target_group = forms.ModelChoiceField(
-        label=_("Target group"), queryset=TargetGroup.objects.none()
-    )
-    start = forms.DateField(label=_("Enrolment date"), widget=DateInput())
-
-    def __init__(self, *args: Any, scope: Scope, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        placement_choices(self, scope)
-        self.initial.setdefault("start", timezone.localdate())
-
-
-class AssignForm(forms.Form):
     team = TeamChoiceField(label=_("Team"), queryset=Team.objects.none())
     caseworker = UserChoiceField(
         label=_("New responsible case worker"), queryset=User.objects.none()
@@ -157,3 +142,21 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         placement_choices(self, scope)
         self.initial.setdefault("start", timezone.localdate())
+
+
+class AssignForm(PlacementForm):
+    pass
+
+
+class EnrolForm(PlacementForm):
+    """Enrol again after a spell ended: a new spell with a new baseline."""
+
+    target_group = forms.ModelChoiceField(
+        label=_("Target group"), queryset=TargetGroup.objects.none()
+    )
+    field_order = ["team", "caseworker", "target_group", "start"]
+
+    def __init__(self, *args: Any, scope: Scope, **kwargs: Any):
+        super().__init__(*args, scope=scope, **kwargs)
+        self.fields["caseworker"].label = _("Responsible case worker")
+        self.fields["start"].label = _("Enrolment date")

@@ -1,26 +1,15 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.db.models import (
-    Case,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from bip.accounts.access import scoped_get
 from bip.accounts.models import Membership, Role, User
 from bip.accounts.scoping import Action, citizen_q, scope_for
-from bip.db import DaysSinceEpoch, days_since_epoch
-from citizens.models import Citizen, Enrolment, fold
+from citizens import cpr, crypto
+from citizens.models import Citizen, Enrolment, TargetGroup, fold
 
 
 def citizen_list(*, viewer: Any, action: Action = "read") -> QuerySet[Citizen]:
@@ -28,9 +17,36 @@ def citizen_list(*, viewer: Any, action: Action = "read") -> QuerySet[Citizen]:
     return Citizen.objects.filter(citizen_q(scope_for(viewer), action))
 
 
-def citizen_search(*, viewer: Any, text: str) -> QuerySet[Citizen]:
-    from citizens import cpr, crypto
+def citizen_get(*, viewer: Any, pk: Any, action: Action = "read") -> Citizen:
+    """The citizen `pk` if the viewer may read (or write) them, else 404 (logged)."""
+    return scoped_get(
+        citizen_list(viewer=viewer, action=action).select_related("team", "caseworker"),
+        pk,
+        viewer=viewer,
+    )
 
+
+def citizen_enrolments(*, citizen: Citizen) -> list[Enrolment]:
+    """The spells of a citizen the caller has already looked up, newest first."""
+    return list(
+        citizen.enrolments.select_related("team", "target_group").order_by("-start")
+    )
+
+
+def may_write(*, viewer: Any, citizen: Citizen) -> bool:
+    return citizen_list(viewer=viewer, action="write").filter(pk=citizen.pk).exists()
+
+
+def citizen_ids_by_cpr(municipality_id: int, digits: str) -> list[int]:
+    """The citizens of a municipality with a CPR number (the audit log's search)."""
+    return list(
+        Citizen.objects.filter(
+            municipality_id=municipality_id, cpr_hmac=crypto.keyed_hash(digits)
+        ).values_list("pk", flat=True)
+    )
+
+
+def citizen_search(*, viewer: Any, text: str) -> QuerySet[Citizen]:
     qs = citizen_list(viewer=viewer)
     try:
         parsed = cpr.parse(text, allow_nine_digits=True)
@@ -66,94 +82,6 @@ def duplicate_contact(*, viewer: Any, citizen: Citizen) -> dict[str, Any]:
     }
 
 
-SORTS = {
-    "due": (F("due_days").asc(nulls_last=True), "name_search", "pk"),
-    "name": ("name_search", "pk"),
-    "last": (F("last_round").desc(nulls_last=True), "name_search", "pk"),
-}
-
-
-def caseload(
-    *,
-    viewer: Any,
-    today: date,
-    mine: bool = True,
-    sort: str = "due",
-    overdue_only: bool = False,
-    team_id: int | None = None,
-    model_version_id: int | None = None,
-) -> QuerySet[Citizen]:
-    """The caseload with last round, next due date and overdue, computed in SQL from
-    `today` (never stored), so sorting, filtering and paging run in the database; with
-    `model_version_id`, the latest job probability and progression class of the open
-    spell under that model; for a spell that ended in a job or education, its date."""
-    from measurements.models import Round, Score
-
-    scope = scope_for(viewer)
-    qs = citizen_list(viewer=viewer)
-    if mine:
-        qs = qs.filter(
-            Q(caseworker_id=viewer.pk) | Q(pk__in=sorted(scope.granted_citizen_ids))
-        )
-    if team_id:
-        qs = qs.filter(team_id=team_id)
-    open_enrolment = Enrolment.objects.filter(citizen=OuterRef("pk"), end__isnull=True)
-    last_complete = Round.objects.filter(
-        enrolment__citizen=OuterRef("pk"),
-        enrolment__end__isnull=True,
-        state=Round.State.COMPLETE,
-    ).order_by("-round_date")
-    qs = qs.annotate(
-        enrolment_start=Subquery(open_enrolment.values("start")[:1]),
-        last_round=Subquery(last_complete.values("round_date")[:1]),
-        interval=Coalesce("round_interval_days", "municipality__round_interval_days"),
-        open_round_id=Subquery(
-            Round.objects.filter(
-                enrolment__citizen=OuterRef("pk"), state=Round.State.OPEN
-            ).values("pk")[:1]
-        ),
-    ).annotate(
-        # no enrolment: nothing is due; no round yet: the baseline is due at once
-        due_days=Case(
-            When(enrolment_start__isnull=True, then=Value(None)),
-            When(last_round__isnull=True, then=DaysSinceEpoch("enrolment_start")),
-            default=DaysSinceEpoch("last_round") + F("interval"),
-            output_field=IntegerField(),
-        ),
-    )
-    if model_version_id is not None:
-        # the latest scored round of the open spell; under the active model where it
-        # has a score, else (a recompute still running) the newest of another version
-        latest = (
-            Score.objects.filter(
-                round__enrolment__citizen=OuterRef("pk"),
-                round__enrolment__end__isnull=True,
-                superseded_at__isnull=True,
-            )
-            .annotate(
-                active=Case(
-                    When(model_version_id=model_version_id, then=Value(1)),
-                    default=Value(0),
-                    output_field=IntegerField(),
-                )
-            )
-            .order_by("-round__round_date", "-round_id", "-active", "-computed_at")
-        )
-        qs = qs.annotate(
-            p12=Subquery(latest.values("p12")[:1]),
-            klass=Subquery(latest.values("klass")[:1]),
-            scored_round=Subquery(latest.values("round__round_date")[:1]),
-            scored_version=Subquery(latest.values("model_version_id")[:1]),
-        )
-    exits = Enrolment.objects.filter(
-        citizen=OuterRef("pk"), end__isnull=False, end_reason__in=["job", "education"]
-    ).order_by("-end")
-    qs = qs.annotate(
-        exit_date=Subquery(exits.values("end")[:1]),
-        exit_reason=Subquery(exits.values("end_reason")[:1]),
-    )
-    if overdue_only:
-        qs = qs.filter(due_days__lt=days_since_epoch(today))
-    return qs.select_related("team", "caseworker").order_by(
-        *SORTS.get(sort, SORTS["due"])
-    )
+def target_group_list() -> QuerySet[TargetGroup]:
+    """The national target groups (global reference data), old ones included."""
+    return TargetGroup.objects.order_by("code")

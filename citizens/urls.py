@@ -4,12 +4,11 @@ from django.urls import path
 
 from citizens import views
 
-app_name = "citizens"
+# the caseload and the citizen page are measurements' (measurements/citizen_urls.py);
+# bip/urls.py serves both under the namespace "citizens"
 urlpatterns = [
-    path("", views.caseload, name="caseload"),
     path("search/", views.search, name="search"),
     path("new/", views.create, name="create"),
-    path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/assign/", views.assign, name="assign"),
     path("<int:pk>/enrol/", views.enrol, name="enrol"),

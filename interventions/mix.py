@@ -88,14 +88,19 @@ def parallel_periods(
     return periods
 
 
-def round_mixes(enrolment_id: int, round_dates: Iterable[date]) -> dict[date, Mix]:
-    """The mix for each round date of one enrolment (one query)."""
-    from interventions.models import InterventionEpisode
+def spans_by_enrolment(
+    episodes: Iterable[tuple[int, str, date, date | None]],
+) -> dict[int, list[Span]]:
+    """(enrolment id, group, start, end) rows as each spell's spans."""
+    spans: dict[int, list[Span]] = {}
+    for enrolment_id, group, start, end in episodes:
+        spans.setdefault(enrolment_id, []).append(Span(group, start, end))
+    return spans
 
-    spans = [
-        Span(group, start, end)
-        for group, start, end in InterventionEpisode.objects.filter(
-            enrolment_id=enrolment_id
-        ).values_list("type__group", "start", "end")
-    ]
-    return {d: mix_of(spans, d) for d in round_dates}
+
+def round_mixes(
+    rounds: Iterable[tuple[int, date]], spans: dict[int, list[Span]]
+) -> list[Mix]:
+    """The mix of each (enrolment id, round date): a round counts only its own
+    spell's episodes. The citizen page, the associations and the dashboards use it."""
+    return [mix_of(spans.get(enrolment_id, ()), day) for enrolment_id, day in rounds]

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,38 +10,28 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bip.accounts.access import (
-    get_scoped_or_404,
-    is_municipal_admin,
-    role_required,
-    sees_people,
-)
-from bip.accounts.scoping import citizen_q, scope_for
+from bip.accounts.access import role_required
+from bip.accounts.roles import Can
+from bip.accounts.scoping import scope_for
 from bip.audit.models import Purpose
 from bip.audit.services import record
 from bip.forms import form_errors_from, form_page
-from citizens.selectors import citizen_list
+from citizens.selectors import citizen_get, citizen_list
 from interventions import services
 from interventions.forms import EpisodeForm, OutcomeForm, StartManyForm, TypeForm
-from interventions.models import InterventionEpisode, InterventionType
-
-
-def episode_list(*, viewer: Any, action: str = "read") -> Any:
-    return InterventionEpisode.objects.filter(
-        citizen_q(scope_for(viewer), action, prefix="enrolment__citizen__")  # type: ignore[arg-type]
-    )
-
-
-def _types(request: HttpRequest) -> Any:
-    return services.catalogue(municipality_id=scope_for(request.user).municipality_id)
+from interventions.models import InterventionType
+from interventions.selectors import (
+    episode_get,
+    own_type_get,
+    own_type_list,
+    type_list,
+)
 
 
 @login_required
 def episode_create(request: HttpRequest, citizen_pk: int) -> HttpResponse:
-    citizen = get_scoped_or_404(
-        request, citizen_list(viewer=request.user, action="write"), citizen_pk
-    )
-    form = EpisodeForm(request.POST or None, types=_types(request))
+    citizen = citizen_get(viewer=request.user, pk=citizen_pk, action="write")
+    form = EpisodeForm(request.POST or None, types=type_list(viewer=request.user))
     return form_page(
         request,
         form,
@@ -56,19 +44,15 @@ def episode_create(request: HttpRequest, citizen_pk: int) -> HttpResponse:
 
 @login_required
 def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = get_scoped_or_404(
-        request,
-        episode_list(viewer=request.user, action="write").select_related(
-            "enrolment__citizen", "type"
-        ),
-        pk,
-    )
+    episode = episode_get(viewer=request.user, pk=pk, action="write")
     citizen = episode.enrolment.citizen
     initial = {
         f: getattr(episode, f)
         for f in ("type", "start", "end", "provider", "hours_per_week", "note")
     }
-    form = EpisodeForm(request.POST or None, types=_types(request), initial=initial)
+    form = EpisodeForm(
+        request.POST or None, types=type_list(viewer=request.user), initial=initial
+    )
     return form_page(
         request,
         form,
@@ -79,7 +63,7 @@ def episode_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(sees_people)
+@role_required(Can.PEOPLE)
 def start_many(request: HttpRequest) -> HttpResponse:
     """Start one intervention for several citizens of a team at once."""
     citizens = (
@@ -87,7 +71,9 @@ def start_many(request: HttpRequest) -> HttpResponse:
         .filter(enrolments__end__isnull=True)
         .order_by("name")
     )
-    form = StartManyForm(request.POST or None, types=_types(request), citizens=citizens)
+    form = StartManyForm(
+        request.POST or None, types=type_list(viewer=request.user), citizens=citizens
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         created, refused = services.episode_start_many(
@@ -116,9 +102,7 @@ def start_many(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def outcome_create(request: HttpRequest, citizen_pk: int) -> HttpResponse:
-    citizen = get_scoped_or_404(
-        request, citizen_list(viewer=request.user, action="write"), citizen_pk
-    )
+    citizen = citizen_get(viewer=request.user, pk=citizen_pk, action="write")
     form = OutcomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -148,13 +132,10 @@ def outcome_create(request: HttpRequest, citizen_pk: int) -> HttpResponse:
     )
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 def catalogue(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    types = services.catalogue(municipality_id=scope.municipality_id).order_by(
-        "group", "label_da"
-    )
-    own = types.filter(municipality_id=scope.municipality_id).exists()
+    types = type_list(viewer=request.user).order_by("group", "label_da")
+    own = own_type_list(viewer=request.user).exists()
     record(
         actor=request.user,
         action="catalogue.view",
@@ -164,7 +145,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/catalogue.html", {"types": types, "own": own})
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 @require_POST
 def catalogue_copy(request: HttpRequest) -> HttpResponse:
     n = services.catalogue_copy(
@@ -175,16 +156,15 @@ def catalogue_copy(request: HttpRequest) -> HttpResponse:
     return redirect("interventions:catalogue")
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 def type_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     scope = scope_for(request.user)
-    own = InterventionType.objects.filter(municipality_id=scope.municipality_id)
     instance = (
-        get_scoped_or_404(request, own, pk)
+        own_type_get(viewer=request.user, pk=pk)
         if pk
         else InterventionType(municipality_id=scope.municipality_id)
     )
-    if pk is None and not own.exists():
+    if pk is None and not own_type_list(viewer=request.user).exists():
         messages.error(request, _("Copy the catalogue to your municipality first."))
         return redirect("interventions:catalogue")
     form = TypeForm(request.POST or None, instance=instance)

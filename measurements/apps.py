@@ -23,7 +23,7 @@ class MeasurementsConfig(AppConfig):
         from measurements.scoring import services as scoring
 
         registry.register(
-            "models.fit", scoring.model_fit_job, _("Fit a job-probability model")
+            scoring.FIT_JOB, scoring.model_fit_job, _("Fit a job-probability model")
         )
         registry.register(
             recompute.KIND, recompute.scores_recompute_job, _("Compute scores")

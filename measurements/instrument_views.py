@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bip.accounts.access import get_scoped_or_404, is_municipal_admin, role_required
+from bip.accounts.access import role_required
+from bip.accounts.roles import Can
 from bip.accounts.scoping import scope_for
 from bip.exceptions import ApplicationError
 from measurements import instrument
 from measurements.indicators import CHOICES as INDICATOR_CHOICES
 from measurements.models import InstrumentVersion, Respondent
+from measurements.selectors import instrument_get, instrument_list
 from measurements.services import instrument_current
 
 FIELDS = ("text", "low_label", "high_label")
 
 
-def versions_for(request: HttpRequest) -> Any:
-    scope = scope_for(request.user)
-    return InstrumentVersion.objects.filter(
-        Q(municipality__isnull=True) | Q(municipality_id=scope.municipality_id)
-    )
-
-
-def own_versions(request: HttpRequest) -> Any:
-    """Versions of the user's own municipality: the only ones it may change."""
-    return InstrumentVersion.objects.filter(
-        municipality_id=scope_for(request.user).municipality_id
-    )
-
-
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 def version_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     versions = (
-        versions_for(request)
+        instrument_list(viewer=request.user)
         .select_related("municipality")
         .order_by("municipality_id", "-number")
     )
@@ -71,9 +56,9 @@ def _posted_texts(
     return out
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    version = get_scoped_or_404(request, versions_for(request), pk)
+    version = instrument_get(viewer=request.user, pk=pk)
     questions = list(version.questions.prefetch_related("texts").order_by("order"))
     languages = _languages(version)
     editable = (
@@ -116,10 +101,10 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 @require_POST
 def version_copy(request: HttpRequest, pk: int) -> HttpResponse:
-    source = get_scoped_or_404(request, versions_for(request), pk)
+    source = instrument_get(viewer=request.user, pk=pk)
     try:
         draft = instrument.instrument_copy(
             source=source,
@@ -133,14 +118,10 @@ def version_copy(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("instrument:detail", pk=draft.pk)
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 @require_POST
 def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    version = get_scoped_or_404(
-        request,
-        own_versions(request),
-        pk,
-    )
+    version = instrument_get(viewer=request.user, pk=pk, own=True)
     try:
         instrument.instrument_publish(
             version=version, by=request.user, note=request.POST.get("note", "")[:2000]
@@ -155,14 +136,10 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("instrument:detail", pk=version.pk)
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 @require_POST
 def question_add(request: HttpRequest, pk: int) -> HttpResponse:
-    version = get_scoped_or_404(
-        request,
-        own_versions(request),
-        pk,
-    )
+    version = instrument_get(viewer=request.user, pk=pk, own=True)
     respondent = request.POST.get("respondent", "")
     indicator = request.POST.get("indicator", "")
     if respondent not in Respondent.values or indicator not in {
@@ -192,9 +169,9 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("instrument:detail", pk=version.pk)
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 def translation_add(request: HttpRequest, pk: int) -> HttpResponse:
-    version = get_scoped_or_404(request, versions_for(request), pk)
+    version = instrument_get(viewer=request.user, pk=pk)
     if version.municipality_id is None:
         messages.error(
             request, _("Copy the shipped version to your municipality first.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -218,6 +218,12 @@ class MissingReason(models.TextChoices):
     NOT_ASKED = "not_asked", _("Not asked")
 
 
+class AnswerQuerySet(models.QuerySet["Answer"]):
+    def current(self) -> AnswerQuerySet:
+        """The answers in force: corrections keep the old revisions, superseded."""
+        return self.filter(superseded_at__isnull=True)
+
+
 class Answer(models.Model):
     """1-5, or explicitly not answered with a reason (never 0). Corrections after the
     lock add a revision: the old row gets superseded_at, the new one the reason."""
@@ -236,6 +242,8 @@ class Answer(models.Model):
     corrected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -260,6 +268,15 @@ class Answer(models.Model):
         return f"{self.question.code}={self.value or self.missing_reason}"
 
 
+class CitizenLinkQuerySet(models.QuerySet["CitizenLink"]):
+    def usable(self, now: datetime) -> CitizenLinkQuerySet:
+        """Links that may still be answered: not submitted, not replaced, not
+        expired. The claim, the look-up and the round page all ask here."""
+        return self.filter(
+            submitted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+        )
+
+
 class CitizenLink(TimeStampedModel):
     """A one-time, expiring personal link to the citizen's part of one round. Only the
     token's hash is stored; the token never reaches a log."""
@@ -274,11 +291,17 @@ class CitizenLink(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = CitizenLinkQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("citizen link")
 
     def __str__(self) -> str:
         return f"link {self.pk} for {self.round}"
+
+    def is_usable(self, now: datetime) -> bool:
+        """The same test as CitizenLinkQuerySet.usable, on a row already read."""
+        return not (self.submitted_at or self.revoked_at) and self.expires_at > now
 
 
 class ModelVersion(TimeStampedModel):

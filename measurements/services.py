@@ -119,9 +119,7 @@ def round_is_locked(rnd: Round, *, today: date | None = None) -> bool:
 
 
 def _current_answers(response: Response) -> dict[int, Answer]:
-    return {
-        a.question_id: a for a in response.answers.filter(superseded_at__isnull=True)
-    }
+    return {a.question_id: a for a in response.answers.current()}
 
 
 def _validate(answers: dict[int, AnswerInput], allowed: set[int]) -> None:
@@ -391,12 +389,7 @@ def link_resolve(token: str) -> CitizenLink | None:
         .filter(token_hash=link_token_hash(token))
         .first()
     )
-    if (
-        link is None
-        or link.submitted_at
-        or link.revoked_at
-        or link.expires_at <= timezone.now()
-    ):
+    if link is None or not link.is_usable(timezone.now()):
         return None
     return link
 
@@ -429,12 +422,7 @@ def _link_save(
     *, link: CitizenLink, answers: dict[int, AnswerInput], final: bool
 ) -> bool:
     now = timezone.now()
-    usable = CitizenLink.objects.filter(
-        pk=link.pk,
-        submitted_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=now,
-    )
+    usable = CitizenLink.objects.usable(now).filter(pk=link.pk)
     if final:
         # The claim: one conditional UPDATE, so two tabs cannot both submit.
         if usable.update(submitted_at=now) == 0:

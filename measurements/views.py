@@ -19,16 +19,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
-from bip.accounts.access import get_scoped_or_404
+from bip.accounts.roles import Can, can
 from bip.accounts.scoping import scope_for
 from bip.audit.services import record
 from bip.exceptions import ApplicationError
 from bip.forms import form_errors_from
-from citizens.selectors import citizen_list
+from citizens.selectors import citizen_get
 from measurements import services
 from measurements.forms import AnswersForm, CorrectionForm, RoundForm
-from measurements.models import Respondent, Response, Round
-from measurements.selectors import round_list
+from measurements.models import Respondent, Round
+from measurements.selectors import current_answers, may_write_round, round_get
 
 SESSION_NEW_LINK = "new_citizen_link"
 logger = logging.getLogger(__name__)
@@ -37,23 +37,13 @@ logger = logging.getLogger(__name__)
 @login_required
 @require_POST
 def start(request: HttpRequest, citizen_pk: int) -> HttpResponse:
-    citizen = get_scoped_or_404(
-        request, citizen_list(viewer=request.user, action="write"), citizen_pk
-    )
+    citizen = citizen_get(viewer=request.user, pk=citizen_pk, action="write")
     try:
         rnd = services.round_start(citizen=citizen, by=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("citizens:detail", pk=citizen.pk)
     return redirect("measurements:round", pk=rnd.pk)
-
-
-def _current(rnd: Round) -> dict[int, Any]:
-    out = {}
-    for response in rnd.responses.all():
-        for a in response.answers.filter(superseded_at__isnull=True):
-            out[a.question_id] = a
-    return out
 
 
 def _round_context(request: HttpRequest, rnd: Round) -> dict[str, Any]:
@@ -64,26 +54,16 @@ def _round_context(request: HttpRequest, rnd: Round) -> dict[str, Any]:
         "citizen": rnd.enrolment.citizen,
         "responses": responses,
         "link": link,
-        "link_usable": link is not None
-        and not (link.submitted_at or link.revoked_at)
-        and link.expires_at > timezone.now(),
+        "link_usable": link is not None and link.is_usable(timezone.now()),
         "locked": services.round_is_locked(rnd),
     }
 
 
 @login_required
 def round_view(request: HttpRequest, pk: int) -> HttpResponse:
-    rnd = get_scoped_or_404(
-        request,
-        round_list(viewer=request.user).select_related(
-            "enrolment__citizen", "municipality", "instrument_version"
-        ),
-        pk,
-    )
+    rnd = round_get(viewer=request.user, pk=pk)
     citizen = rnd.enrolment.citizen
-    can_write = (
-        round_list(viewer=request.user, action="write").filter(pk=rnd.pk).exists()
-    )
+    can_write = may_write_round(viewer=request.user, rnd=rnd)
     context = _round_context(request, rnd)
     questions = services.questions(rnd.instrument_version)
     language = translation.get_language() or "da"
@@ -123,7 +103,7 @@ def round_view(request: HttpRequest, pk: int) -> HttpResponse:
         form = RoundForm(
             questions=questions,
             language=language,
-            current=_current(rnd),
+            current=current_answers(rnd),
             initial={
                 "lock_version": rnd.lock_version,
                 "round_date": rnd.round_date or timezone.localdate(),
@@ -150,20 +130,13 @@ def round_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _may_correct(user: Any) -> bool:
-    scope = scope_for(user)
-    return scope.is_team_leader or scope.is_municipal_admin
+    return can(scope_for(user), Can.CORRECT)
 
 
 @login_required
 def correct(request: HttpRequest, pk: int) -> HttpResponse:
     """After the lock: a team leader or admin corrects answers with a reason."""
-    rnd = get_scoped_or_404(
-        request,
-        round_list(viewer=request.user, action="write").select_related(
-            "enrolment__citizen", "municipality"
-        ),
-        pk,
-    )
+    rnd = round_get(viewer=request.user, pk=pk, action="write")
     if not _may_correct(request.user) or not services.round_is_locked(rnd):
         record(
             actor=request.user,
@@ -184,7 +157,7 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         questions=questions,
         language=language,
-        current=_current(rnd),
+        current=current_answers(rnd),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -209,9 +182,7 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def link_create(request: HttpRequest, pk: int) -> HttpResponse:
-    rnd = get_scoped_or_404(
-        request, round_list(viewer=request.user, action="write"), pk
-    )
+    rnd = round_get(viewer=request.user, pk=pk, action="write")
     try:
         link, token = services.link_create(rnd=rnd, by=request.user)
     except ApplicationError as exc:
@@ -316,11 +287,7 @@ def citizen_form(request: HttpRequest, token: str) -> HttpResponse:
         )
         translation.activate(language)
     questions = services.questions(rnd.instrument_version, Respondent.CITIZEN)
-    response_row = rnd.responses.get(respondent=Respondent.CITIZEN)
-    current = {
-        a.question_id: a
-        for a in response_row.answers.filter(superseded_at__isnull=True)
-    }
+    current = current_answers(rnd, Respondent.CITIZEN)
     if request.method == "POST":
         form = AnswersForm(
             request.POST, questions=questions, language=language, for_citizen=True
@@ -355,7 +322,7 @@ def citizen_form(request: HttpRequest, token: str) -> HttpResponse:
                     questions=questions,
                     language=language,
                     for_citizen=True,
-                    current=_current_citizen(rnd),
+                    current=current_answers(rnd, Respondent.CITIZEN),
                 )
                 return _public(
                     render(
@@ -376,14 +343,3 @@ def citizen_form(request: HttpRequest, token: str) -> HttpResponse:
             {"form": form, "lang": language, "token": token},
         )
     )
-
-
-def _current_citizen(rnd: Round) -> dict[int, Any]:
-    response_row = rnd.responses.get(respondent=Respondent.CITIZEN)
-    return {
-        a.question_id: a
-        for a in response_row.answers.filter(superseded_at__isnull=True)
-    }
-
-
-__all__ = ["Response"]

@@ -4,56 +4,36 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bip.accounts.access import (
-    get_scoped_or_404,
-    is_municipal_admin,
-    is_team_leader,
-    role_required,
-    sees_statistics,
-)
-from bip.accounts.models import Membership, Role, Team, Unit
+from bip.accounts.access import role_required
+from bip.accounts.roles import Can
 from bip.accounts.scoping import scope_for
 from bip.audit.models import Purpose
 from bip.audit.services import record
-from citizens.models import Citizen
-from citizens.selectors import citizen_list
+from measurements.scoring.associations import associations_request, latest_snapshot
+from reports.associations import association_tables, unit_masks
+from reports.selectors import (
+    association_unit_get,
+    association_units,
+    associations_running,
+    citizens_per_team,
+    led_teams,
+    team_caseloads,
+    unit_snapshots,
+)
 from reports.suppression import suppress, suppress_total
 
 
-@role_required(is_team_leader)
+@role_required(Can.LEAD)
 def team(request: HttpRequest) -> HttpResponse:
     """The team leader's start page: the teams they lead, caseloads per case worker."""
-    scope = scope_for(request.user)
-    today = timezone.localdate()
-    teams = (
-        Team.objects.filter(pk__in=scope.led_team_ids)
-        .select_related("unit")
-        .order_by("name")
-    )
-    counts = dict(
-        citizen_list(viewer=request.user)
-        .filter(team__in=teams)
-        .values_list("caseworker_id")
-        .annotate(n=Count("pk"))
-        .values_list("caseworker_id", "n")
-    )
-    members = (
-        Membership.objects.current(today)
-        .filter(team__in=teams, role=Role.CASEWORKER)
-        .select_related("user")
-        .order_by("user__first_name", "user__last_name")
-    )
-    rows: dict[int, list[dict[str, object]]] = {t.pk: [] for t in teams}
-    for m in members:
-        rows[m.team_id].append({"user": m.user, "citizens": counts.get(m.user_id, 0)})
-    unassigned = counts.get(None, 0)
+    teams = list(led_teams(viewer=request.user))
+    rows = team_caseloads(viewer=request.user, teams=teams)
+    unassigned = rows[None][0]["citizens"]
     record(actor=request.user, action="team.overview", purpose=Purpose.FOLLOW_UP)
     return render(
         request,
@@ -62,23 +42,10 @@ def team(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(sees_statistics)
+@role_required(Can.STATISTICS)
 def overview(request: HttpRequest) -> HttpResponse:
     """Aggregates for the whole municipality, small cells suppressed."""
-    scope = scope_for(request.user)
-    per_team = dict(
-        Citizen.objects.filter(
-            municipality_id=scope.municipality_id, team__isnull=False
-        )
-        .values_list("team_id")
-        .annotate(n=Count("pk"))
-        .values_list("team_id", "n")
-    )
-    teams = list(
-        Team.objects.filter(municipality_id=scope.municipality_id)
-        .select_related("unit")
-        .order_by("unit__name", "name")
-    )
+    teams, per_team = citizens_per_team(viewer=request.user)
     cells = suppress({t.pk: per_team.get(t.pk, 0) for t in teams})
     total = sum(per_team.values())
     record(actor=request.user, action="statistics.view", purpose=Purpose.STATISTICS)
@@ -92,35 +59,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _association_units(scope: Any) -> QuerySet[Unit]:
-    """Units whose associations the viewer may see: a team leader's own job centre(s);
-    the whole municipality's for admins and analysts."""
-    units = Unit.objects.filter(municipality_id=scope.municipality_id)
-    if scope.is_municipal_admin or scope.is_analyst:
-        return units
-    return units.filter(pk__in=sorted(scope.led_unit_ids))
-
-
-def sees_associations(scope: Any) -> bool:
-    return scope.is_team_leader or scope.is_municipal_admin or scope.is_analyst
-
-
-@role_required(sees_associations)
+@role_required(Can.PROGRESSION)
 def associations(request: HttpRequest) -> HttpResponse:
     """Progression in the next round by intervention mix and type (associations, not
     effects), for the municipality or one unit, small cells suppressed."""
-    from measurements.models import AssociationSnapshot
-    from measurements.scoring.associations import latest_snapshot
-    from reports.associations import association_tables, unit_masks
-
     scope = scope_for(request.user)
-    units = list(_association_units(scope).order_by("name"))
+    units = list(association_units(viewer=request.user).order_by("name"))
     whole = scope.is_municipal_admin or scope.is_analyst
     unit = None
     if request.GET.get("unit"):
-        unit = get_scoped_or_404(
-            request, _association_units(scope), request.GET["unit"]
-        )
+        unit = association_unit_get(viewer=request.user, pk=request.GET["unit"])
     elif not whole:
         unit = units[0] if units else None
     snapshot = (
@@ -134,11 +82,7 @@ def associations(request: HttpRequest) -> HttpResponse:
     if snapshot is not None and unit is not None:
         # every unit's counts: a small one must not follow from the others' and the
         # municipality's
-        siblings = list(
-            AssociationSnapshot.objects.filter(
-                municipality_id=scope.municipality_id, unit__isnull=False
-            ).order_by("unit_id")
-        )
+        siblings = unit_snapshots(viewer=request.user)
         ids = [s.pk for s in siblings]
         if snapshot.pk in ids:
             masked = unit_masks([s.data for s in siblings])[ids.index(snapshot.pk)]
@@ -148,17 +92,6 @@ def associations(request: HttpRequest) -> HttpResponse:
         purpose=Purpose.STATISTICS,
         object_type="unit" if unit else "municipality",
         object_id=unit.pk if unit else scope.municipality_id,
-    )
-    from bip.jobs.models import Job
-
-    job = (
-        Job.objects.filter(
-            municipality_id=scope.municipality_id,
-            kind="scores.associations",
-            state__in=[Job.State.PENDING, Job.State.RUNNING],
-        ).first()
-        if scope.is_municipal_admin
-        else None
     )
     return render(
         request,
@@ -170,16 +103,14 @@ def associations(request: HttpRequest) -> HttpResponse:
             "snapshot": snapshot,
             "tables": association_tables(snapshot.data, masked) if snapshot else None,
             "can_compute": scope.is_municipal_admin,
-            "job": job,
+            "job": associations_running(viewer=request.user),
         },
     )
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 @require_POST
 def associations_compute(request: HttpRequest) -> HttpResponse:
-    from measurements.scoring.associations import associations_request
-
     scope = scope_for(request.user)
     with transaction.atomic():
         associations_request(municipality_id=scope.municipality_id, by=request.user)

@@ -59,7 +59,7 @@ if not isolated:
 from django.db.models import Exists, OuterRef  # noqa: E402
 
 from measurements.models import Round, Score  # noqa: E402
-from measurements.scoring.services import active_model  # noqa: E402
+from measurements.scoring.versions import active_model  # noqa: E402
 
 unscored = 0
 for municipality_id in set(Round.objects.values_list("municipality_id", flat=True)):

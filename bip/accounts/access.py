@@ -1,5 +1,6 @@
-"""View helpers for the access rules: 404 for objects out of scope, 403 for pages a
-role may not use, each denial in the audit log."""
+"""The access rules at the edge of a request: 403 for a page the role table does not
+give the user, 404 for an object outside their scope (the same 404 as for an id that
+does not exist), each denial in the audit log (DESIGN section 2)."""
 
 from __future__ import annotations
 
@@ -12,28 +13,32 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from bip.accounts.scoping import Scope, scope_for
+from bip.accounts.roles import Can, can
+from bip.accounts.scoping import scope_for
 from bip.audit.services import record_denial
 
 M = TypeVar("M", bound=Model)
 View = Callable[..., HttpResponse]
 
 
-def get_scoped_or_404(request: HttpRequest, queryset: QuerySet[M], pk: Any) -> M:
+def scoped_get(queryset: QuerySet[M], pk: Any, *, viewer: Any) -> M:
+    """The object `pk` of a queryset already limited to the viewer's scope, else 404
+    with the denial logged. Selectors call this; views call selectors."""
     try:
         return queryset.get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
         record_denial(
-            actor=request.user,
+            actor=viewer,
             object_type=queryset.model._meta.model_name or "",
             object_id=str(pk)[:64],
         )
         raise Http404 from None
 
 
-def require_role(request: HttpRequest, test: Callable[[Scope], bool]) -> None:
-    """403, with the denial in the audit log, unless the user's scope passes `test`."""
-    if test(scope_for(request.user)):
+def require(request: HttpRequest, capability: Can) -> None:
+    """403, with the denial in the audit log, unless the role table gives the user's
+    scope the capability."""
+    if can(scope_for(request.user), capability):
         return
     record_denial(
         actor=request.user,
@@ -45,34 +50,16 @@ def require_role(request: HttpRequest, test: Callable[[Scope], bool]) -> None:
     raise PermissionDenied
 
 
-def role_required(test: Callable[[Scope], bool]) -> Callable[[View], View]:
+def role_required(capability: Can) -> Callable[[View], View]:
+    """A view for the users the role table gives `capability` (others: 403)."""
+
     def decorator(view: View) -> View:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            require_role(request, test)
+            require(request, capability)
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
-
-
-def is_municipal_admin(scope: Scope) -> bool:
-    return scope.is_municipal_admin
-
-
-def is_system_admin(scope: Scope) -> bool:
-    return scope.is_system_admin
-
-
-def sees_people(scope: Scope) -> bool:
-    return scope.sees_people
-
-
-def is_team_leader(scope: Scope) -> bool:
-    return scope.is_team_leader
-
-
-def sees_statistics(scope: Scope) -> bool:
-    return scope.is_analyst or scope.is_municipal_admin

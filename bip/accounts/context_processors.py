@@ -5,59 +5,23 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
 from bip.accounts.models import Municipality
+from bip.accounts.roles import pages_for
 from bip.accounts.scoping import scope_for
 
 
-def nav_items(scope: Any) -> list[dict[str, str]]:
-    """Navigation from the union of the user's roles. Items with a `group` show as
-    one menu under that label, so an admin's bar fits on one line at 1280 px."""
-    admin = str(_("Administration"))
-    items: list[tuple[bool, str, Any, str]] = [
-        (
-            scope.is_caseworker or bool(scope.granted_citizen_ids),
-            "citizens:caseload",
-            _("My citizens"),
-            "",
-        ),
-        (scope.is_team_leader, "reports:team", _("My teams"), ""),
-        (
-            scope.is_municipal_admin,
-            "accounts:municipality",
-            _("Units and teams"),
-            admin,
-        ),
-        (scope.is_municipal_admin, "instrument:list", _("Questionnaire"), admin),
-        (
-            scope.is_municipal_admin,
-            "interventions:catalogue",
-            _("Interventions"),
-            admin,
-        ),
-        (scope.is_municipal_admin, "imports:list", _("Imports"), admin),
-        (scope.is_municipal_admin, "models:list", _("Models"), admin),
-        (scope.is_municipal_admin, "audit:search", _("Audit log"), admin),
-        (scope.is_municipal_admin, "integrations:list", _("Integrations"), admin),
-        (
-            scope.is_analyst or scope.is_municipal_admin,
-            "reports:overview",
-            _("Statistics"),
-            "",
-        ),
-        (
-            scope.is_team_leader or scope.is_analyst or scope.is_municipal_admin,
-            "reports:associations",
-            _("Progression"),
-            "",
-        ),
-        (scope.is_system_admin, "accounts:system", _("System"), ""),
-    ]
+def nav_items(scope: Any) -> list[dict[str, Any]]:
+    """The navigation: the role table's pages the scope may use. Pages with a menu
+    show as one dropdown under its label, so an admin's bar fits on one line at
+    1280 px."""
     return [
-        {"url": reverse(name), "label": str(label), "group": group}
-        for ok, name, label, group in items
-        if ok
+        {
+            "url": reverse(page.url_name),
+            "label": str(page.label),
+            "group": str(page.menu or ""),
+        }
+        for page in pages_for(scope)
     ]
 
 

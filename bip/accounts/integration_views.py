@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,34 +12,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bip.accounts import services
-from bip.accounts.access import get_scoped_or_404, is_municipal_admin, role_required
+from bip.accounts.access import role_required
 from bip.accounts.forms import IntegrationCreateForm, TokenIssueForm
-from bip.accounts.models import ApiToken, Membership
+from bip.accounts.roles import Can
 from bip.accounts.scoping import scope_for
-from bip.accounts.selectors import integration_list, token_list
+from bip.accounts.selectors import integration_get, integration_page, token_get
 from bip.audit.models import Purpose
 from bip.audit.services import record
 from bip.forms import form_errors_from
 
 
 def _page(request: HttpRequest, form: IntegrationCreateForm) -> HttpResponse:
-    accounts = (
-        integration_list(viewer=request.user)
-        .select_related("created_by", "user")
-        .prefetch_related(
-            Prefetch(
-                "tokens",
-                queryset=ApiToken.objects.select_related(
-                    "created_by", "revoked_by"
-                ).order_by("-created"),
-            ),
-            Prefetch(
-                "user__memberships",
-                queryset=Membership.objects.select_related("unit").order_by("-pk"),
-            ),
-        )
-        .order_by("deactivated_at", "name")
-    )
+    accounts = integration_page(viewer=request.user)
     record(
         actor=request.user,
         action="integration.list",
@@ -59,7 +42,7 @@ def _page(request: HttpRequest, form: IntegrationCreateForm) -> HttpResponse:
     )
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 def integration_list_view(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     form = IntegrationCreateForm(
@@ -87,10 +70,10 @@ def integration_list_view(request: HttpRequest) -> HttpResponse:
     return _page(request, form)
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 @require_POST
 def token_create(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_scoped_or_404(request, integration_list(viewer=request.user), pk)
+    account = integration_get(viewer=request.user, pk=pk)
     form = TokenIssueForm(request.POST)
     if form.is_valid():
         try:
@@ -114,12 +97,10 @@ def token_create(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("integrations:list")
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_scoped_or_404(
-        request, token_list(viewer=request.user).select_related("account"), pk
-    )
+    token = token_get(viewer=request.user, pk=pk)
     services.token_revoke(token=token, by=request.user)
     messages.success(
         request,
@@ -129,10 +110,10 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("integrations:list")
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 @require_POST
 def integration_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_scoped_or_404(request, integration_list(viewer=request.user), pk)
+    account = integration_get(viewer=request.user, pk=pk)
     services.integration_deactivate(account=account, by=request.user)
     messages.success(
         request,

@@ -6,12 +6,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import (
@@ -19,15 +15,12 @@ from mozilla_django_oidc.views import (
     OIDCAuthenticationRequestView,
 )
 
-from bip.accounts.access import is_municipal_admin, is_system_admin, role_required
+from bip.accounts.access import role_required
 from bip.accounts.middleware import SESSION_KEY
-from bip.accounts.models import Membership, Municipality, Team, Unit
-from bip.accounts.scoping import scope_for
+from bip.accounts.roles import Can
+from bip.accounts.selectors import organisation
 from bip.audit.models import Purpose
 from bip.audit.services import record
-from bip.jobs import services as jobs
-from bip.jobs.models import Job
-from bip.views import _heartbeats, _redis_status, status_label
 
 
 def oidc_init(request: HttpRequest) -> HttpResponse:
@@ -73,81 +66,14 @@ def switch_municipality(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 def municipality(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    today = timezone.localdate()
-    current = Membership.objects.current(today)
-    muni = Municipality.objects.get(pk=scope.municipality_id)
-    units = (
-        Unit.objects.filter(municipality=muni)
-        .prefetch_related(
-            Prefetch(
-                "teams",
-                queryset=Team.objects.annotate(
-                    citizen_count=Count("citizen", distinct=True),
-                    member_count=Count(
-                        "membership",
-                        filter=Q(membership__in=current),
-                        distinct=True,
-                    ),
-                ).order_by("name"),
-            )
-        )
-        .order_by("name")
-    )
-    memberships = (
-        current.filter(municipality=muni)
-        .select_related("user", "team", "unit")
-        .order_by("user__last_name", "user__first_name", "role")
-    )
+    context = organisation(viewer=request.user)
     record(
         actor=request.user,
         action="organisation.view",
         purpose=Purpose.ADMINISTRATION,
         object_type="municipality",
-        object_id=muni.pk,
+        object_id=context["municipality"].pk,
     )
-    return render(
-        request,
-        "accounts/municipality.html",
-        {"municipality": muni, "units": units, "memberships": memberships},
-    )
-
-
-@role_required(is_system_admin)
-def system(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        with transaction.atomic():
-            job = jobs.enqueue(kind="jobs.probe", requested_by=request.user, total=3)
-        messages.success(request, _("The worker check has started."))
-        return redirect(f"{request.path}?job={job.pk}")
-    job = None
-    job_id = request.GET.get("job", "")
-    if job_id.isdigit():
-        job = jobs.job_list_for(viewer=request.user).filter(pk=int(job_id)).first()
-    recent = Job.objects.order_by("-created_at")[:10]
-    status = {
-        name: status_label(code)
-        for name, code in {"redis": _redis_status(), **_heartbeats()}.items()
-        if name in ("redis", "worker", "beat")
-    }
-    return render(
-        request,
-        "accounts/system.html",
-        {
-            "job": job,
-            "recent_jobs": recent,
-            "status": status,
-            "municipalities": Municipality.objects.order_by("name"),
-        },
-    )
-
-
-def safe_next(request: HttpRequest, default: str = "/") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or default
-    if url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, request.is_secure()
-    ):
-        return target
-    return default
+    return render(request, "accounts/municipality.html", context)

@@ -6,7 +6,7 @@ from bip.imports import views
 
 app_name = "imports"
 urlpatterns = [
-    path("", views.batch_list, name="list"),
+    path("", views.batches, name="list"),
     path("new/<slug:kind>/", views.upload, name="upload"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/report.csv", views.report, name="report"),

@@ -6,17 +6,20 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from bip.accounts.access import get_scoped_or_404, is_municipal_admin, role_required
+from bip.accounts.access import role_required
+from bip.accounts.roles import Can
 from bip.accounts.scoping import scope_for
 from bip.audit.models import Purpose
 from bip.audit.services import record
 from bip.exceptions import ApplicationError
 from bip.imports import formats, reading, services
-from bip.imports.models import ImportBatch, ImportRow
+from bip.imports.models import ImportRow
+from bip.imports.selectors import batch_get, batch_list, batch_problems
 
 SHOWN_PROBLEMS = 200
 
@@ -24,8 +27,12 @@ SHOWN_PROBLEMS = 200
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File (CSV or XLSX)"),
-        help_text=gettext_lazy(
-            "At most 50 MB and 200,000 rows. CSV with ; or , as Danish Excel saves it."
+        help_text=format_lazy(
+            gettext_lazy(
+                "At most {mb} MB and {rows} rows. CSV with ; or , as Danish Excel saves it."
+            ),
+            mb=reading.MAX_BYTES // (1024 * 1024),
+            rows=f"{reading.MAX_ROWS:,}".replace(",", "."),
         ),
     )
     encoding = forms.ChoiceField(
@@ -54,16 +61,10 @@ class UploadForm(forms.Form):
         return upload
 
 
-def batches_for(request: HttpRequest) -> Any:
-    return ImportBatch.objects.filter(
-        municipality_id=scope_for(request.user).municipality_id
-    )
-
-
-@role_required(is_municipal_admin)
-def batch_list(request: HttpRequest) -> HttpResponse:
+@role_required(Can.ADMINISTER)
+def batches(request: HttpRequest) -> HttpResponse:
     batches = (
-        batches_for(request)
+        batch_list(viewer=request.user)
         .select_related("parse_job", "commit_job", "created_by")
         .order_by("-created_at")[:50]
     )
@@ -74,7 +75,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 def upload(request: HttpRequest, kind: str) -> HttpResponse:
     try:
         fmt = formats.format_for(kind)
@@ -98,20 +99,10 @@ def upload(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "imports/upload.html", {"form": form, "fmt": fmt})
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_scoped_or_404(
-        request, batches_for(request).select_related("parse_job", "commit_job"), pk
-    )
-    problems = (
-        list(
-            batch.rows.exclude(errors=[], warnings=[]).order_by("row_number")[
-                :SHOWN_PROBLEMS
-            ]
-        )
-        if batch.checked
-        else []
-    )
+    batch = batch_get(viewer=request.user, pk=pk)
+    problems = batch_problems(batch=batch, limit=SHOWN_PROBLEMS)
     record(
         actor=request.user,
         action="import.view",
@@ -132,9 +123,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 def report(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_scoped_or_404(request, batches_for(request), pk)
+    batch = batch_get(viewer=request.user, pk=pk)
     record(
         actor=request.user,
         action="import.report",
@@ -151,10 +142,10 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@role_required(is_municipal_admin)
+@role_required(Can.ADMINISTER)
 @require_POST
 def commit(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_scoped_or_404(request, batches_for(request), pk)
+    batch = batch_get(viewer=request.user, pk=pk)
     try:
         services.commit_request(batch=batch, by=request.user)
     except ApplicationError as exc:

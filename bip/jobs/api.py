@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from bip.audit.services import record_denial
 from bip.jobs.models import Job
-from bip.jobs.services import job_list_for
+from bip.jobs.selectors import job_list
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -33,7 +33,7 @@ class JobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = JobSerializer
 
     def get_queryset(self) -> QuerySet[Job]:
-        return job_list_for(viewer=self.request.user)
+        return job_list(viewer=self.request.user)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:

@@ -300,16 +300,3 @@ def worker_heartbeat_start(*, detail: str = "") -> threading.Event:
 
     threading.Thread(target=beat, name="bip-worker-heartbeat", daemon=True).start()
     return stop
-
-
-def job_list_for(*, viewer: Any) -> Any:
-    """Jobs a user may follow: their own, all of their municipality for its admin."""
-    from bip.accounts.scoping import scope_for
-
-    scope = scope_for(viewer)
-    q = Q(requested_by_id=viewer.pk)
-    if scope.is_municipal_admin:
-        q |= Q(municipality_id=scope.municipality_id)
-    if scope.is_system_admin:
-        q |= Q(municipality__isnull=True)
-    return Job.objects.filter(q)

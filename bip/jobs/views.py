@@ -4,15 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
-from bip.accounts.access import get_scoped_or_404
-from bip.jobs.services import job_list_for
+from bip.jobs.selectors import job_get
 
 
 @never_cache
 @login_required
 def status(request: HttpRequest, pk: int) -> JsonResponse:
     """Progress of a job, for the progress bar; only jobs the user may follow."""
-    job = get_scoped_or_404(request, job_list_for(viewer=request.user), pk)
+    job = job_get(viewer=request.user, pk=pk)
     return JsonResponse(
         {
             "id": job.pk,

@@ -5,7 +5,7 @@ from django.db import migrations
 
 def seed(apps, schema_editor):
     from measurements.scoring.reference import reference_coefficients
-    from measurements.scoring.services import coefficients_to_json
+    from measurements.scoring.versions import coefficients_to_json
 
     ModelVersion = apps.get_model("measurements", "ModelVersion")
     if not ModelVersion.objects.filter(municipality__isnull=True, kind="reference").exists():

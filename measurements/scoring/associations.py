@@ -21,6 +21,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from bip.jobs import services as jobs
+from bip.jobs.models import Job
+from interventions.mix import Mix, Span, round_mixes, spans_by_enrolment
+from interventions.models import InterventionEpisode, InterventionType
+from measurements.models import AssociationSnapshot, IndicatorScore, Score
+from measurements.scoring.versions import active_model, json_safe
 
 KIND = "scores.associations"
 # Below these, no estimate is shown ("too few observations"): an estimate needs at
@@ -75,10 +80,6 @@ def read_pairs(*, municipality_id: int, model_version_id: int) -> pd.DataFrame:
     """One row per round with a previous round in its spell, from the current scores
     of one model version: the change in the indicator part of the linear predictor,
     the starting level, the class, the mix and the intervention types of its window."""
-    from interventions.mix import Span, mix_of
-    from interventions.models import InterventionEpisode
-    from measurements.models import Score
-
     scores = pd.DataFrame.from_records(
         list(
             Score.objects.filter(
@@ -117,17 +118,20 @@ def read_pairs(*, municipality_id: int, model_version_id: int) -> pd.DataFrame:
     pairs = scores[scores["start"].notna() & scores["delta"].notna()].reset_index(
         drop=True
     )
-    spans: dict[int, list[tuple[Any, str]]] = defaultdict(list)
-    for enrolment_id, code, group, start, end in InterventionEpisode.objects.filter(
-        municipality_id=municipality_id
-    ).values_list("enrolment_id", "type__code", "type__group", "start", "end"):
-        spans[enrolment_id].append((Span(group, start, end), code))
-    mixes, types = [], []
-    for enrolment_id, day in zip(
-        pairs["enrolment_id"], pairs["round_date"], strict=True
-    ):
-        own = spans.get(enrolment_id, [])
-        mixes.append(str(mix_of([s for s, _ in own], day)))
+    episodes = list(
+        InterventionEpisode.objects.filter(municipality_id=municipality_id).values_list(
+            "enrolment_id", "type__group", "start", "end", "type__code"
+        )
+    )
+    spans = spans_by_enrolment(e[:4] for e in episodes)
+    codes: dict[int, list[tuple[Span, str]]] = defaultdict(list)
+    for enrolment_id, group, start, end, code in episodes:
+        codes[enrolment_id].append((Span(group, start, end), code))
+    rounds = list(zip(pairs["enrolment_id"], pairs["round_date"], strict=True))
+    mixes = [str(m) for m in round_mixes(rounds, spans)]
+    types = []
+    for enrolment_id, day in rounds:
+        own = codes.get(enrolment_id, [])
         lo = day - timedelta(days=90)
         types.append(
             frozenset(
@@ -144,7 +148,6 @@ def read_pairs(*, municipality_id: int, model_version_id: int) -> pd.DataFrame:
 def read_indicator_pairs(*, municipality_id: int) -> pd.DataFrame:
     """The case worker's rating per indicator in both rounds of each pair, where the
     indicator's questions did not change: the progress "on that indicator"."""
-    from measurements.models import IndicatorScore
 
     rows = pd.DataFrame.from_records(
         list(
@@ -162,7 +165,6 @@ def read_indicator_pairs(*, municipality_id: int) -> pd.DataFrame:
 
 
 def by_mix(pairs: pd.DataFrame) -> list[dict[str, Any]]:
-    from interventions.mix import Mix
 
     if pairs.empty:
         return []
@@ -202,6 +204,7 @@ def simultaneous_z(m: int) -> float:
     """The normal quantile for 95% intervals that hold for m comparisons at once
     (Bonferroni): with 21 intervention types, about one 95% interval in 20 excludes 0
     by chance alone."""
+    # imported here: scipy takes a second to load, and only this job needs it
     from scipy.stats import norm
 
     return float(norm.ppf(1 - 0.025 / max(m, 1)))
@@ -304,7 +307,6 @@ def compute(
 def type_labels(municipality_id: int) -> dict[str, dict[str, str]]:
     """Names and groups of the intervention types in use (the municipality's own
     copies win over the shipped catalogue)."""
-    from interventions.models import InterventionType
 
     labels: dict[str, dict[str, str]] = {}
     for code, group, da, en, own in (
@@ -327,7 +329,6 @@ def type_labels(municipality_id: int) -> dict[str, dict[str, str]]:
 def associations_request(*, municipality_id: int, by: Any = None) -> Any:
     """A waiting job of the municipality is reused; a running one is not (it may
     have read the scores already)."""
-    from bip.jobs.models import Job
 
     waiting = Job.objects.filter(
         kind=KIND, municipality_id=municipality_id, state=Job.State.PENDING
@@ -340,8 +341,6 @@ def associations_request(*, municipality_id: int, by: Any = None) -> Any:
 
 
 def associations_job(claim: Any) -> None:
-    from measurements.models import AssociationSnapshot
-    from measurements.scoring.services import active_model, json_safe
 
     municipality_id = claim.job.municipality_id
     model = active_model(municipality_id=municipality_id)
@@ -377,7 +376,6 @@ def associations_job(claim: Any) -> None:
 
 
 def latest_snapshot(*, municipality_id: int, unit_id: int | None = None) -> Any:
-    from measurements.models import AssociationSnapshot
 
     return (
         AssociationSnapshot.objects.filter(

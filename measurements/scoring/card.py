@@ -18,7 +18,7 @@ from measurements.scoring import checks
 from measurements.scoring import levels as L
 from measurements.scoring.checks import ModelUnusable, number
 from measurements.scoring.model import Coefficients
-from measurements.scoring.services import coefficients_from_json
+from measurements.scoring.versions import coefficients_from_json
 from measurements.scoring.worklist import Z95, Uncertainty
 
 AGE_NAMES = ("18-24", "25-29", "30-39", "40-49", "50+")

@@ -17,7 +17,7 @@ from measurements.indicators import BY_CODE, INDICATORS
 from measurements.models import IndicatorScore, ModelVersion, Score
 from measurements.scoring.associations import latest_snapshot
 from measurements.scoring.checks import ModelUnusable
-from measurements.scoring.services import coefficients_from_json
+from measurements.scoring.versions import coefficients_from_json
 from measurements.scoring.worklist import from_json, with_types
 
 FLAG_LABELS = {

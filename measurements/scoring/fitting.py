@@ -103,6 +103,7 @@ def _check_covariance(fit: Any) -> dict[str, Any]:
 
 
 def fit_local(train: pd.DataFrame, *, extra: tuple[str, ...] = ()) -> FitResult:
+    # imported here: statsmodels takes seconds to load, and only fits need it
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
@@ -174,6 +175,7 @@ def fit_local(train: pd.DataFrame, *, extra: tuple[str, ...] = ()) -> FitResult:
 
 def recalibrate(train: pd.DataFrame, reference: Coefficients) -> FitResult:
     """Intercept and slope on the reference model's linear predictor."""
+    # imported here: statsmodels takes seconds to load, and only fits need it
     import statsmodels.api as sm
 
     train = fitting_rows(train)
@@ -236,6 +238,7 @@ def c_statistic(y: np.ndarray, p: np.ndarray) -> float:
 
 def calibration(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     """Calibration intercept and slope: logistic regression of y on logit(p)."""
+    # imported here: statsmodels takes seconds to load, and only fits need it
     import statsmodels.api as sm
 
     p = np.clip(p, 1e-9, 1 - 1e-9)

@@ -21,6 +21,10 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from bip.accounts.models import Municipality
+from citizens.models import Assignment
+from interventions.models import Outcome
+from measurements.models import Answer, Response, Round
 from measurements.scoring import features as F
 
 EVENT_KINDS = ("job", "education")
@@ -69,7 +73,6 @@ def read_answers(qs) -> pd.DataFrame:
 
 
 def read_submitted(round_ids: list[int]) -> pd.DataFrame:
-    from measurements.models import Response
 
     return _frame(
         Response.objects.filter(round_id__in=round_ids, state=Response.State.SUBMITTED),
@@ -108,10 +111,6 @@ def features(
 
 
 def build_panel(*, municipality_id: int, today: date | None = None) -> pd.DataFrame:
-    from bip.accounts.models import Municipality
-    from citizens.models import Assignment
-    from interventions.models import Outcome
-    from measurements.models import Answer, Round
 
     today = today or date.today()  # noqa: DTZ011 - dates only
     known_until = (

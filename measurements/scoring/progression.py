@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from measurements.models import QuestionText
 from measurements.scoring import features as F
 
 # A change of at least ln(1.10) in the indicator part of the log-odds (about a 10%
@@ -44,7 +45,6 @@ def question_signatures(version_ids: Iterable[int]) -> pd.DataFrame:
     """Per instrument version, respondent and indicator: a short fingerprint of the
     questions that feed the indicator (their codes and Danish texts). Two versions
     ask the same for an indicator exactly when their fingerprints are equal."""
-    from measurements.models import QuestionText
 
     rows = QuestionText.objects.filter(
         question__version_id__in=list(version_ids),

@@ -33,6 +33,18 @@ from django.utils import timezone
 
 from bip.db import copy_rows, stream, xact_lock
 from bip.jobs import services as jobs
+from bip.jobs.models import Job
+from citizens.models import Assignment
+from measurements.models import (
+    Answer,
+    IndicatorScore,
+    InstrumentVersion,
+    ModelVersion,
+    Question,
+    Response,
+    Round,
+    Score,
+)
 from measurements.scoring import features as F
 from measurements.scoring.model import (
     Coefficients,
@@ -50,7 +62,7 @@ from measurements.scoring.progression import (
     movement,
     question_signatures,
 )
-from measurements.scoring.services import active_model, coefficients_from_json
+from measurements.scoring.versions import active_model, coefficients_from_json
 from measurements.scoring.worklist import Uncertainty, basis, rank, to_json
 
 KIND = "scores.recompute"
@@ -85,7 +97,6 @@ def scores_request(
 
     Saves of rounds join a job of the municipality that waits and was never claimed
     (so no checkpoint can skip them): at busy times one job scores many saves."""
-    from bip.jobs.models import Job
 
     params: dict[str, Any] = {"trigger": trigger}
     if enrolment_ids is not None:
@@ -122,7 +133,6 @@ def scores_request_after_import(*, municipality_id: int, by: Any = None) -> Any:
     the rounds whose inputs changed). It waits BIP_IMPORT_SCORES_DELAY after the
     latest import; an import saved while it waits joins it and moves it on, so a run
     of files is scored once."""
-    from bip.jobs.models import Job
 
     delay = settings.BIP_IMPORT_SCORES_DELAY
     not_before = timezone.now() + timedelta(seconds=delay) if delay > 0 else None
@@ -170,8 +180,6 @@ def scores_sweep() -> list[Any]:
     """Nightly (beat): per municipality with complete rounds, one job that scores every
     round without a current score of the active model (inputs changed, or never
     scored); none while the previous sweep of that municipality is unfinished."""
-    from bip.jobs.models import Job
-    from measurements.models import Round
 
     created = []
     municipality_ids = (
@@ -225,7 +233,6 @@ class Context:
     def load(
         cls, *, municipality_id: int, model_version_id: int, job_id: int | None = None
     ) -> Context:
-        from measurements.models import InstrumentVersion, ModelVersion, Question
 
         model = ModelVersion.objects.get(pk=model_version_id)
         versions = list(
@@ -250,7 +257,6 @@ class Context:
 
 
 def _scope(job: Any) -> QuerySet[Any]:
-    from measurements.models import Round
 
     qs = Round.objects.filter(
         municipality_id=job.municipality_id, state=Round.State.COMPLETE
@@ -358,8 +364,6 @@ def compute_chunk(ctx: Context, enrolment_ids: list[int]) -> Computed:
     """Read one chunk: its rounds, their submitted parts, those parts' current answers
     (by the parts' ids, so the answer table is read through its index on the part
     whatever its size), and the spells' assignments."""
-    from citizens.models import Assignment
-    from measurements.models import Answer, Response, Round
 
     rounds = read_rounds(
         Round.objects.filter(
@@ -579,7 +583,6 @@ def write_chunk(ctx: Context, computed: Computed) -> int:
     """Write the rounds whose inputs changed, and what to work on where the latest
     round of a spell has a current score without it; returns how many rounds the
     chunk held."""
-    from measurements.models import IndicatorScore, Score
 
     panel, table = computed.panel, computed.table
     if panel.empty:

@@ -7,10 +7,8 @@ import secrets
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -19,84 +17,20 @@ from bip.audit.services import record
 from bip.exceptions import ApplicationError
 from bip.jobs import services as jobs
 from measurements.models import ModelVersion
-from measurements.scoring import checks, fitting
+from measurements.scoring import fitting
 from measurements.scoring.checks import ModelUnusable
-from measurements.scoring.model import Coefficients
 from measurements.scoring.panel import build_panel
+from measurements.scoring.recompute import scores_request
 from measurements.scoring.reference import reference_coefficients
+from measurements.scoring.versions import (
+    coefficients_from_json,
+    coefficients_to_json,
+    json_safe,
+)
 
+FIT_JOB = "models.fit"
 HOLDOUT = 0.25
 SEED_LIMIT = 1_000_000  # short enough to read off the model card and type again
-
-
-def coefficients_to_json(c: Coefficients) -> dict[str, Any]:
-    return {
-        "intercept": c.intercept,
-        "features": dict(c.features),
-        "time_bands": list(c.time_bands),
-        "age_bands": list(c.age_bands),
-        "target_groups": dict(c.target_groups),
-    }
-
-
-def coefficients_from_json(data: Any) -> Coefficients:
-    """The stored coefficients; raises ModelUnusable, saying what is wrong, where they
-    cannot be read (a version stored by hand or by an old release: missing keys, text,
-    NaN). Versions without bands or groups read as 0 there."""
-    if not isinstance(data, dict):
-        raise ModelUnusable(_("The stored coefficients are not readable."))
-    wrong: list[str] = []
-
-    def value(name: str, raw: Any) -> float:
-        out = checks.number(raw)
-        if out is None:
-            wrong.append(name)
-            return 0.0
-        return out
-
-    intercept = value("intercept", data.get("intercept"))
-    features = data.get("features", {})
-    groups = data.get("target_groups", {})
-    if not isinstance(features, dict):
-        wrong.append("features")
-        features = {}
-    if not isinstance(groups, dict):
-        wrong.append("target_groups")
-        groups = {}
-    bands = {}
-    for name in ("time_bands", "age_bands"):
-        raw = data.get(name, [0.0] * 5)
-        if not isinstance(raw, list) or len(raw) != 5:
-            wrong.append(name)
-            raw = [0.0] * 5
-        bands[name] = tuple(value(f"{name}[{i}]", v) for i, v in enumerate(raw))
-    out = Coefficients(
-        intercept=intercept,
-        features={str(k): value(str(k), v) for k, v in features.items()},
-        time_bands=bands["time_bands"],
-        age_bands=bands["age_bands"],
-        target_groups={str(k): value(f"tg_{k}", v) for k, v in groups.items()},
-    )
-    if wrong:
-        raise ModelUnusable(
-            _("The stored coefficients are missing or not finite numbers: %(names)s.")
-            % {"names": checks.columns_text(wrong)}
-        )
-    return out
-
-
-def model_list(*, municipality_id: int) -> QuerySet[ModelVersion]:
-    return ModelVersion.objects.filter(
-        Q(municipality_id=municipality_id) | Q(municipality__isnull=True)
-    )
-
-
-def active_model(*, municipality_id: int) -> ModelVersion:
-    """The municipality's active version, else the shipped reference model."""
-    own = ModelVersion.objects.filter(
-        municipality_id=municipality_id, active=True
-    ).first()
-    return own or ModelVersion.objects.get(municipality__isnull=True, active=True)
 
 
 @transaction.atomic
@@ -123,7 +57,7 @@ def model_fit_request(
     elif seed is None:
         seed = secrets.randbelow(SEED_LIMIT)
     return jobs.enqueue(
-        kind="models.fit",
+        kind=FIT_JOB,
         params={
             "kind": kind,
             "validation": validation,
@@ -262,19 +196,6 @@ def _dates(rows: Any) -> dict[str, str | None]:
     }
 
 
-def json_safe(value: Any) -> Any:
-    """JSON-safe: numpy numbers to floats, NaN to None."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
 @transaction.atomic
 def model_activate(
     *, version: ModelVersion, by: Any, municipality_id: int
@@ -294,8 +215,6 @@ def model_activate(
         version.active = True
         version.save(update_fields=["active", "updated_at"])
     # activating the shipped reference: the municipality simply has no active own model
-    from measurements.scoring.recompute import scores_request
-
     # an explicit, logged recompute of every round; old scores stay, under their version
     job = scores_request(
         municipality_id=municipality_id,

@@ -1,4 +1,4 @@
-"""The view guards (bip/accounts/access.py): which role reaches which kind of page,
+"""The view guards (bip/accounts/access.py, reading bip/accounts/roles.py): which role reaches which kind of page,
 and what a denial writes to the audit log, for a page (403) and for an object (404).
 Written from the surviving mutants of `make mutation` (docs/testing.md)."""
 
@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.test import RequestFactory
 
-from bip.accounts.access import get_scoped_or_404, require_role, sees_statistics
+from bip.accounts.access import require, scoped_get
+from bip.accounts.roles import Can
 from bip.audit.models import AuditEvent, Purpose
 from citizens.models import Citizen
 
@@ -49,7 +50,7 @@ def test_a_refusal_outside_a_routed_view_names_no_page(caseworker):
     request = RequestFactory().get("/")
     request.user = caseworker
     with pytest.raises(PermissionDenied):
-        require_role(request, sees_statistics)
+        require(request, Can.STATISTICS)
     assert denials(caseworker).get().object_id == ""
 
 
@@ -64,10 +65,8 @@ def test_an_object_out_of_scope_is_logged_with_its_kind_and_id(
 
 
 def test_a_denied_id_is_kept_to_64_characters(caseworker):
-    request = RequestFactory().get("/")
-    request.user = caseworker
     with pytest.raises(Http404):
-        get_scoped_or_404(request, Citizen.objects.none(), "9" * 100)
+        scoped_get(Citizen.objects.none(), "9" * 100, viewer=caseworker)
     assert denials(caseworker).get().object_id == "9" * 64
 
 

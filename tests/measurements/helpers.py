@@ -11,7 +11,7 @@ from measurements.models import (
     Round,
 )
 from measurements.scoring.model import Coefficients
-from measurements.scoring.services import coefficients_to_json
+from measurements.scoring.versions import coefficients_to_json
 from measurements.services import questions
 from measurements.synthetic.uniform import uniform_spells
 from measurements.synthetic.writer import write_spells

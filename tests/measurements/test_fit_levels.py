@@ -14,7 +14,7 @@ from measurements.models import ModelVersion
 from measurements.scoring import checks, fitting
 from measurements.scoring.fitting import FitRefused, fit_local
 from measurements.scoring.model import linear_predictor
-from measurements.scoring.services import coefficients_to_json, json_safe
+from measurements.scoring.versions import coefficients_to_json, json_safe
 from measurements.scoring.worklist import Uncertainty
 from measurements.synthetic.cohort import generate
 

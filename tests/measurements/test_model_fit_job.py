@@ -17,12 +17,8 @@ from bip.jobs.services import job_run
 from measurements.models import ModelVersion
 from measurements.scoring import fitting
 from measurements.scoring.recompute import Context
-from measurements.scoring.services import (
-    HOLDOUT,
-    coefficients_to_json,
-    model_activate,
-    model_fit_request,
-)
+from measurements.scoring.services import HOLDOUT, model_activate, model_fit_request
+from measurements.scoring.versions import coefficients_to_json
 from measurements.synthetic.cohort import generate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(300)]

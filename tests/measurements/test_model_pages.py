@@ -95,6 +95,6 @@ def test_bad_kind_and_roles(client, municipal_admin, caseworker):
 
 
 def test_the_shipped_reference_model_is_active_by_default(world):
-    from measurements.scoring.services import active_model
+    from measurements.scoring.versions import active_model
 
     assert active_model(municipality_id=world.municipality.pk).kind == "reference"

@@ -20,7 +20,7 @@ from bip.jobs.models import Job
 from bip.jobs.services import jobs_sweep
 from measurements.models import Round, Score
 from measurements.scoring.recompute import scores_request
-from measurements.scoring.services import active_model
+from measurements.scoring.versions import active_model
 from tests.jobs.workers import Worker, flush_broker, wait_until
 from tests.measurements.helpers import bulk_spells
 

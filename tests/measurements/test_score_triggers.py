@@ -16,7 +16,8 @@ from bip.jobs.models import Job
 from citizens.services import assignment_change
 from measurements.models import ModelVersion, Respondent, Round, Score
 from measurements.scoring.recompute import KIND, scores_sweep
-from measurements.scoring.services import active_model, model_activate
+from measurements.scoring.services import model_activate
+from measurements.scoring.versions import active_model
 from measurements.services import round_correct, round_start
 from tests.factories import CitizenFactory
 from tests.measurements.helpers import (

@@ -15,7 +15,7 @@ from measurements.models import ModelVersion
 from measurements.scoring import features as F
 from measurements.scoring.model import Coefficients, probability_12m
 from measurements.scoring.reference import reference_coefficients
-from measurements.scoring.services import coefficients_to_json
+from measurements.scoring.versions import coefficients_to_json
 from measurements.scoring.worklist import suggestions
 
 NEVER = {"cw_job_belief"}

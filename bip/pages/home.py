@@ -3,24 +3,31 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import redis
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from bip.accounts.access import role_required
+from bip.accounts.roles import Can, start_page
 from bip.accounts.scoping import scope_for
+from bip.accounts.selectors import municipality_list
+from bip.jobs import services as jobs
+from bip.jobs.models import Heartbeat
+from bip.jobs.selectors import job_list, recent_jobs
 
 # beat's heartbeat is a task it sends every minute: three missed
 BEAT_DOWN_AFTER_SECONDS = 180
 
 
 def _heartbeats() -> dict[str, Any]:
-    from bip.jobs.models import Heartbeat
-
     now = timezone.now()
     out: dict[str, Any] = {}
     limits = {
@@ -43,8 +50,6 @@ def _heartbeats() -> dict[str, Any]:
 def _redis_status() -> str:
     if not settings.REDIS_URL:
         return "not configured"
-    import redis
-
     try:
         client = redis.Redis.from_url(
             settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
@@ -56,10 +61,10 @@ def _redis_status() -> str:
 
 
 STATUS_LABELS = {
-    "ok": _("Running"),
-    "in-process": _("Runs inside the web process (demo)"),
-    "not configured": _("Not configured: jobs run inside the web process"),
-    "unknown": _("No sign of life yet"),
+    "ok": gettext_lazy("Running"),
+    "in-process": gettext_lazy("Runs inside the web process (demo)"),
+    "not configured": gettext_lazy("Not configured: jobs run inside the web process"),
+    "unknown": gettext_lazy("No sign of life yet"),
 }
 
 
@@ -85,21 +90,40 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body)
 
 
-START_PAGES = (
-    ("is_municipal_admin", "accounts:municipality"),
-    ("is_team_leader", "reports:team"),
-    ("is_caseworker", "citizens:caseload"),
-    ("is_analyst", "reports:overview"),
-    ("is_system_admin", "accounts:system"),
-)
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    for attribute, url_name in START_PAGES:
-        if getattr(scope, attribute):
-            return redirect(url_name)
-    if scope.granted_citizen_ids:
-        return redirect("citizens:caseload")
+    """The start page the role table gives the user's roles."""
+    page = start_page(scope_for(request.user))
+    if page is not None:
+        return redirect(page.url_name)
     return render(request, "no_role.html", status=200)
+
+
+@role_required(Can.SYSTEM)
+def system(request: HttpRequest) -> HttpResponse:
+    """The system admin's page: the worker, beat and Redis, the latest jobs, and a
+    check that a job makes it through the worker."""
+    if request.method == "POST":
+        with transaction.atomic():
+            job = jobs.enqueue(kind="jobs.probe", requested_by=request.user, total=3)
+        messages.success(request, _("The worker check has started."))
+        return redirect(f"{request.path}?job={job.pk}")
+    job = None
+    job_id = request.GET.get("job", "")
+    if job_id.isdigit():
+        job = job_list(viewer=request.user).filter(pk=int(job_id)).first()
+    status = {
+        name: status_label(code)
+        for name, code in {"redis": _redis_status(), **_heartbeats()}.items()
+        if name in ("redis", "worker", "beat")
+    }
+    return render(
+        request,
+        "accounts/system.html",
+        {
+            "job": job,
+            "recent_jobs": recent_jobs(viewer=request.user),
+            "status": status,
+            "municipalities": municipality_list(viewer=request.user),
+        },
+    )
