@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Func, IntegerField
 
@@ -123,7 +124,6 @@ def stream(qs: Any, chunk_size: int = 2000) -> Any:
     on PostgreSQL (opened outside a transaction it is WITH HOLD, so the commits of the
     chunks a job writes meanwhile do not close it). SQLite reads the rows first: a
     read cursor left open across the job's own writes is not worth the risk there."""
-    from django.db import connections
 
     if is_postgres(connections[qs.db]):
         return qs.iterator(chunk_size=chunk_size)
@@ -133,7 +133,6 @@ def stream(qs: Any, chunk_size: int = 2000) -> Any:
 def xact_lock(namespace: int, key: int) -> None:
     """A transaction-level advisory lock on PostgreSQL, released at commit or
     rollback. SQLite (the demo) has one writer at a time anyway."""
-    from django.db import connection
 
     if is_postgres(connection):
         with connection.cursor() as cursor:
@@ -145,7 +144,6 @@ def copy_rows(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]]) ->
     attname, values already in their database form): COPY on PostgreSQL, one
     prepared INSERT run for every row on SQLite; both several times faster than the
     ORM building the rows."""
-    from django.db import connection
 
     columns = ", ".join(f'"{model._meta.get_field(f).column}"' for f in fields)
     with connection.cursor() as cursor:
@@ -179,7 +177,6 @@ def reserve_ids(model: Any, n: int) -> list[int]:
     them: taken from the table's sequence on PostgreSQL (never handed out again);
     on SQLite the ones after the highest used, which is safe inside a transaction
     there (one writer holds the file's write lock until it commits)."""
-    from django.db import connection
 
     if n <= 0:
         return []

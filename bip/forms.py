@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 
 
 class DateInput(forms.DateInput):
@@ -64,7 +65,6 @@ def form_page(
     template: str = "form_page.html",
 ) -> HttpResponse:
     """A whole form page: the form flow above, else the form rendered."""
-    from django.shortcuts import render
 
     done = form_submit(request, form, save, success=success, redirect_to=redirect_to)
     return done or render(request, template, {"form": form, **context})

@@ -9,6 +9,8 @@ class InterventionsConfig(AppConfig):
     verbose_name = _("Interventions")
 
     def ready(self) -> None:
+        # imported here, not at the top: these modules use the models, which are
+        # loaded only once every app's config is
         from bip.imports import formats
         from interventions.imports import EpisodeFormat, OutcomeFormat
 

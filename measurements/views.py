@@ -5,6 +5,8 @@ import io
 import logging
 from typing import Any
 
+import qrcode
+import qrcode.image.svg
 import redis
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -200,8 +202,6 @@ def link_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def qr_data_uri(text: str) -> str:
-    import qrcode
-    import qrcode.image.svg
 
     img = qrcode.make(
         text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2

@@ -16,6 +16,9 @@ echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
+echo "== import contracts (DESIGN section 0: imports go down only, no cycles)"
+.venv/bin/lint-imports
+
 echo "== migrations are complete"
 $PY manage.py makemigrations --check --dry-run
 

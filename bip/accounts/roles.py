@@ -21,18 +21,13 @@ from bip.accounts.scoping import Scope
 
 
 class Can(StrEnum):
-    CASELOAD = "caseload"  # a caseload of one's own (or granted citizens)
-    PEOPLE = "people"  # citizens at person level: pages, rounds, interventions
+    PEOPLE = "people"  # citizens at person level: lists, pages, rounds, interventions
     LEAD = "lead"  # the team leader's pages
     ADMINISTER = "administer"  # the municipality's configuration and imports
     STATISTICS = "statistics"  # aggregates of the whole municipality
     PROGRESSION = "progression"  # progression by intervention mix and type
     CORRECT = "correct"  # correct a locked round
     SYSTEM = "system"  # the installation
-
-
-def has_caseload(scope: Scope) -> bool:
-    return scope.is_caseworker or bool(scope.granted_citizen_ids)
 
 
 def sees_people(scope: Scope) -> bool:
@@ -64,7 +59,6 @@ def runs_system(scope: Scope) -> bool:
 
 
 RULES: dict[Can, Callable[[Scope], bool]] = {
-    Can.CASELOAD: has_caseload,
     Can.PEOPLE: sees_people,
     Can.LEAD: leads_teams,
     Can.ADMINISTER: administers,
@@ -95,7 +89,8 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
-    Page("citizens:caseload", _("My citizens"), Can.CASELOAD, start=3),
+    # a case worker's caseload, a team leader's teams, an admin's whole municipality
+    Page("citizens:caseload", _("Citizens"), Can.PEOPLE, start=3),
     Page("reports:team", _("My teams"), Can.LEAD, start=2),
     Page(
         "accounts:municipality",

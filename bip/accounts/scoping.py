@@ -190,17 +190,3 @@ def citizen_q(scope: Scope, action: Action, *, prefix: str = "") -> Q:
     if allowed == NOTHING:
         return NOTHING
     return in_municipality & allowed
-
-
-def aggregate_team_ids(scope: Scope) -> frozenset[int] | None:
-    """Teams whose aggregates the scope may see; None means the whole municipality."""
-    if scope.is_municipal_admin or scope.is_analyst:
-        return None
-    ids = set(scope.team_ids)
-    if scope.led_unit_ids:
-        ids |= set(
-            Team.objects.filter(unit_id__in=scope.led_unit_ids).values_list(
-                "id", flat=True
-            )
-        )
-    return frozenset(ids)

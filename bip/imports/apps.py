@@ -10,12 +10,14 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Imports")
 
     def ready(self) -> None:
+        # imported here, not at the top: these modules use the models, which are
+        # loaded only once every app's config is
         from bip.imports import services
         from bip.jobs import registry
 
         registry.register(
-            "imports.parse", services.parse_job, _("Import: check the file")
+            services.PARSE_JOB, services.parse_job, _("Import: check the file")
         )
         registry.register(
-            "imports.commit", services.commit_job, _("Import: save the rows")
+            services.COMMIT_JOB, services.commit_job, _("Import: save the rows")
         )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bip.imports.formats import format_for
 from bip.models import TimeStampedModel
 
 
@@ -43,7 +44,6 @@ class ImportBatch(TimeStampedModel):
 
     @property
     def kind_label(self) -> str:
-        from bip.imports.formats import format_for
 
         return str(format_for(self.kind).label)
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+import openpyxl
 from django.utils.translation import gettext as _
 
 # A large municipality's whole history fits: 2,000,000 rows (a historic rounds file
@@ -113,7 +114,6 @@ def open_csv(fh: IO[bytes], encoding_choice: str) -> Table:
 
 
 def open_xlsx(fh: IO[bytes]) -> Table:
-    import openpyxl
 
     try:
         wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)

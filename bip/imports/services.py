@@ -26,6 +26,7 @@ from bip.imports.models import ImportBatch, ImportRow
 from bip.jobs import services as jobs
 
 CHUNK = 1000
+PARSE_JOB, COMMIT_JOB = "imports.parse", "imports.commit"
 # the staging table's columns, written with COPY (JSON as text)
 STAGED_FIELDS = ["batch", "row_number", "key", "data", "errors", "warnings", "status"]
 
@@ -59,7 +60,7 @@ def batch_create(
         options={**(options or {}), "language": translation.get_language() or "da"},
     )
     batch.parse_job = jobs.enqueue(
-        kind="imports.parse",
+        kind=PARSE_JOB,
         params={"batch_id": batch.pk},
         municipality_id=municipality_id,
         requested_by=by,
@@ -230,7 +231,7 @@ def commit_request(*, batch: ImportBatch, by: Any) -> ImportBatch:
             )
         )
     batch.commit_job = jobs.enqueue(
-        kind="imports.commit",
+        kind=COMMIT_JOB,
         params={"batch_id": batch.pk},
         municipality_id=batch.municipality_id,
         requested_by=by,

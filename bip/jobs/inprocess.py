@@ -9,10 +9,15 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery.schedules import maybe_schedule
 from django.conf import settings
 from django.db import close_old_connections
 from django.db.models import Q
 from django.utils import timezone
+
+from bip.celery import app
+from bip.jobs import services
+from bip.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 _started = threading.Event()
@@ -23,7 +28,6 @@ _last_run: dict[str, datetime] = {}
 def beat_tasks() -> dict[str, Any]:
     """The task of every beat entry, by entry name. A web process never starts a
     worker, so Celery has not imported the apps' task modules yet: import them."""
-    from bip.celery import app
 
     app.loader.import_default_modules()
     return {
@@ -35,9 +39,6 @@ def beat_tasks() -> dict[str, Any]:
 def run_beat_schedule(now: datetime | None = None) -> list[str]:
     """Run the beat entries that are due (every entry on the first pass), in this
     thread, by task name: the core knows no domain app. Returns the names run."""
-    from celery.schedules import maybe_schedule
-
-    from bip.celery import app
 
     now = now or timezone.now()
     tasks = beat_tasks()
@@ -61,8 +62,6 @@ def run_once(*, periodic: bool) -> int:
     """One pass of the runner: the beat entries that are due, then up to five jobs that
     are pending, or running with a stale heartbeat (the web process restarted
     mid-job); claim() decides which it may take. Returns how many jobs it tried."""
-    from bip.jobs import services
-    from bip.jobs.models import Job
 
     if periodic:
         services.heartbeat("worker", detail="in-process")

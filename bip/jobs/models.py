@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bip.jobs.registry import label_for
 from bip.models import TimeStampedModel
 
 
@@ -58,7 +59,6 @@ class Job(TimeStampedModel):
 
     @property
     def kind_label(self) -> str:
-        from bip.jobs.registry import label_for
 
         return label_for(self.kind)
 

@@ -10,7 +10,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
+from bip.jobs.services import heartbeat
+
 STEPS = ("database", "storage", "heartbeat")
+
+
+KIND = "jobs.probe"
 
 
 def run(claim: Any) -> None:
@@ -31,8 +36,6 @@ def run(claim: Any) -> None:
                     raise RuntimeError("file storage returned other bytes")
             default_storage.delete(name)
         elif step == "heartbeat":
-            from bip.jobs.services import heartbeat
-
             heartbeat("worker", detail=f"job {claim.job.pk}")
         done = [*done, step]
         with transaction.atomic():

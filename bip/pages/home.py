@@ -19,6 +19,7 @@ from bip.accounts.access import role_required
 from bip.accounts.roles import Can, start_page
 from bip.accounts.scoping import scope_for
 from bip.accounts.selectors import municipality_list
+from bip.jobs import probe
 from bip.jobs import services as jobs
 from bip.jobs.models import Heartbeat
 from bip.jobs.selectors import job_list, recent_jobs
@@ -105,7 +106,7 @@ def system(request: HttpRequest) -> HttpResponse:
     check that a job makes it through the worker."""
     if request.method == "POST":
         with transaction.atomic():
-            job = jobs.enqueue(kind="jobs.probe", requested_by=request.user, total=3)
+            job = jobs.enqueue(kind=probe.KIND, requested_by=request.user, total=3)
         messages.success(request, _("The worker check has started."))
         return redirect(f"{request.path}?job={job.pk}")
     job = None

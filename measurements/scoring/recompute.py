@@ -46,6 +46,7 @@ from measurements.models import (
     Score,
 )
 from measurements.scoring import features as F
+from measurements.scoring.associations import associations_request
 from measurements.scoring.model import (
     Coefficients,
     hazard,
@@ -318,8 +319,6 @@ def scores_recompute_job(claim: Any) -> None:
         "rounds": job.progress,
     }
     if job.params.get("trigger") in FULL_TRIGGERS:
-        from measurements.scoring.associations import associations_request
-
         with transaction.atomic():
             associations_request(municipality_id=job.municipality_id)
 
@@ -435,18 +434,6 @@ def _float(value: Any) -> float | None:
     ):
         return None
     return float(value)
-
-
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else round(float(value), 6)
-    return str(value)
 
 
 # What a Score holds besides its keys and bookkeeping.
