@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 _TEST_ENV = {
     "DJANGO_SECRET_KEY": "test-secret-key-not-for-production-0123456789abcdef",
@@ -32,7 +33,7 @@ STORAGES = {
 # start the worker with BIP_TEST_EAGER=0 and a filesystem MEDIA_ROOT.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("BIP_TEST_EAGER", "1") == "1"
 if os.environ.get("BIP_TEST_MEDIA_ROOT"):
-    MEDIA_ROOT = os.environ["BIP_TEST_MEDIA_ROOT"]
+    MEDIA_ROOT = Path(os.environ["BIP_TEST_MEDIA_ROOT"])
     STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 CELERY_TASK_EAGER_PROPAGATES = True
 BIP_JOBS_IN_PROCESS = False

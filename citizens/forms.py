@@ -90,7 +90,7 @@ class CitizenCreateForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
 
-    def __init__(self, *args: Any, scope: Scope, viewer: Any, **kwargs: Any):
+    def __init__(self, *args: Any, scope: Scope, viewer: User, **kwargs: Any):
         super().__init__(*args, **kwargs)
         placement_choices(self, scope)
         self.initial.setdefault("enrolment_start", timezone.localdate())

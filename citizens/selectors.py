@@ -12,12 +12,12 @@ from citizens import cpr, crypto
 from citizens.models import Citizen, Enrolment, TargetGroup, fold
 
 
-def citizen_list(*, viewer: Any, action: Action = "read") -> QuerySet[Citizen]:
+def citizen_list(*, viewer: User, action: Action = "read") -> QuerySet[Citizen]:
     """Citizens the viewer may read (or write), in the active municipality."""
     return Citizen.objects.filter(citizen_q(scope_for(viewer), action))
 
 
-def citizen_get(*, viewer: Any, pk: Any, action: Action = "read") -> Citizen:
+def citizen_get(*, viewer: User, pk: Any, action: Action = "read") -> Citizen:
     """The citizen `pk` if the viewer may read (or write) them, else 404 (logged)."""
     return scoped_get(
         citizen_list(viewer=viewer, action=action).select_related("team", "caseworker"),
@@ -33,7 +33,7 @@ def citizen_enrolments(*, citizen: Citizen) -> list[Enrolment]:
     )
 
 
-def may_write(*, viewer: Any, citizen: Citizen) -> bool:
+def may_write(*, viewer: User, citizen: Citizen) -> bool:
     return citizen_list(viewer=viewer, action="write").filter(pk=citizen.pk).exists()
 
 
@@ -46,7 +46,7 @@ def citizen_ids_by_cpr(municipality_id: int, digits: str) -> list[int]:
     )
 
 
-def citizen_search(*, viewer: Any, text: str) -> QuerySet[Citizen]:
+def citizen_search(*, viewer: User, text: str) -> QuerySet[Citizen]:
     qs = citizen_list(viewer=viewer)
     try:
         parsed = cpr.parse(text, allow_nine_digits=True)
@@ -55,7 +55,7 @@ def citizen_search(*, viewer: Any, text: str) -> QuerySet[Citizen]:
     return qs.filter(cpr_hmac=crypto.keyed_hash(parsed.digits))
 
 
-def duplicate_contact(*, viewer: Any, citizen: Citizen) -> dict[str, Any]:
+def duplicate_contact(*, viewer: User, citizen: Citizen) -> dict[str, Any]:
     """What a user who typed the CPR of a citizen already registered in the
     municipality learns: the citizen to open when in their scope; otherwise only whom
     to ask (the responsible team and its leaders), never the citizen's data."""

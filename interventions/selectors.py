@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from bip.accounts.access import scoped_get
+from bip.accounts.models import User
 from bip.accounts.scoping import Action, citizen_q, scope_for
 from citizens.models import Citizen
 from interventions.models import InterventionEpisode, InterventionType, Outcome
@@ -15,7 +16,7 @@ from interventions.services import catalogue
 
 
 def episode_list(
-    *, viewer: Any, action: Action = "read"
+    *, viewer: User, action: Action = "read"
 ) -> QuerySet[InterventionEpisode]:
     return InterventionEpisode.objects.filter(
         citizen_q(scope_for(viewer), action, prefix="enrolment__citizen__")
@@ -23,7 +24,7 @@ def episode_list(
 
 
 def episode_get(
-    *, viewer: Any, pk: Any, action: Action = "read"
+    *, viewer: User, pk: Any, action: Action = "read"
 ) -> InterventionEpisode:
     return scoped_get(
         episode_list(viewer=viewer, action=action).select_related(
@@ -47,18 +48,18 @@ def citizen_outcomes(*, citizen: Citizen) -> QuerySet[Outcome]:
     return Outcome.objects.filter(citizen=citizen).order_by("-date")
 
 
-def type_list(*, viewer: Any) -> QuerySet[InterventionType]:
+def type_list(*, viewer: User) -> QuerySet[InterventionType]:
     """The catalogue the viewer's municipality uses: its own copy, else the shipped
     one."""
     return catalogue(municipality_id=scope_for(viewer).municipality_id)
 
 
-def own_type_list(*, viewer: Any) -> QuerySet[InterventionType]:
+def own_type_list(*, viewer: User) -> QuerySet[InterventionType]:
     """The municipality's own copy of the catalogue (what its admin may edit)."""
     return InterventionType.objects.filter(
         municipality_id=scope_for(viewer).municipality_id
     )
 
 
-def own_type_get(*, viewer: Any, pk: Any) -> InterventionType:
+def own_type_get(*, viewer: User, pk: Any) -> InterventionType:
     return scoped_get(own_type_list(viewer=viewer), pk, viewer=viewer)

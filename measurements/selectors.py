@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from bip.accounts.access import scoped_get
+from bip.accounts.models import User
 from bip.accounts.scoping import Action, citizen_q, scope_for
 from bip.db import DaysSinceEpoch, days_since_epoch
 from bip.jobs.models import Job
@@ -39,14 +40,14 @@ from measurements.scoring.recompute import KIND as RECOMPUTE_JOB
 from measurements.scoring.services import FIT_JOB
 
 
-def round_list(*, viewer: Any, action: Action = "read") -> QuerySet[Round]:
+def round_list(*, viewer: User, action: Action = "read") -> QuerySet[Round]:
     """Rounds of citizens the viewer may read (or write)."""
     return Round.objects.filter(
         citizen_q(scope_for(viewer), action, prefix="enrolment__citizen__")
     )
 
 
-def round_get(*, viewer: Any, pk: Any, action: Action = "read") -> Round:
+def round_get(*, viewer: User, pk: Any, action: Action = "read") -> Round:
     """The round `pk` if the viewer may read (or write) its citizen, else 404."""
     return scoped_get(
         round_list(viewer=viewer, action=action).select_related(
@@ -66,7 +67,7 @@ SORTS = {
 
 def caseload_list(
     *,
-    viewer: Any,
+    viewer: User,
     today: date,
     mine: bool = True,
     sort: str = "due",
@@ -148,7 +149,7 @@ def caseload_list(
     )
 
 
-def instrument_list(*, viewer: Any) -> QuerySet[InstrumentVersion]:
+def instrument_list(*, viewer: User) -> QuerySet[InstrumentVersion]:
     """The shipped versions and the viewer's municipality's own."""
     return InstrumentVersion.objects.filter(
         Q(municipality__isnull=True)
@@ -156,7 +157,7 @@ def instrument_list(*, viewer: Any) -> QuerySet[InstrumentVersion]:
     )
 
 
-def instrument_get(*, viewer: Any, pk: Any, own: bool = False) -> InstrumentVersion:
+def instrument_get(*, viewer: User, pk: Any, own: bool = False) -> InstrumentVersion:
     """A version the viewer may see; with `own`, only one of their municipality's
     (the only ones it may change)."""
     qs = instrument_list(viewer=viewer)
@@ -165,7 +166,7 @@ def instrument_get(*, viewer: Any, pk: Any, own: bool = False) -> InstrumentVers
     return scoped_get(qs, pk, viewer=viewer)
 
 
-def model_version_list(*, viewer: Any) -> QuerySet[ModelVersion]:
+def model_version_list(*, viewer: User) -> QuerySet[ModelVersion]:
     """The viewer's municipality's model versions and the shipped reference."""
     return ModelVersion.objects.filter(
         Q(municipality_id=scope_for(viewer).municipality_id)
@@ -173,7 +174,7 @@ def model_version_list(*, viewer: Any) -> QuerySet[ModelVersion]:
     )
 
 
-def model_version_get(*, viewer: Any, pk: Any) -> ModelVersion:
+def model_version_get(*, viewer: User, pk: Any) -> ModelVersion:
     return scoped_get(
         model_version_list(viewer=viewer).select_related("recompute_job"),
         pk,
@@ -181,7 +182,7 @@ def model_version_get(*, viewer: Any, pk: Any) -> ModelVersion:
     )
 
 
-def fit_jobs(*, viewer: Any, limit: int = 5) -> list[Job]:
+def fit_jobs(*, viewer: User, limit: int = 5) -> list[Job]:
     """The latest model fits of the viewer's municipality."""
     return list(
         Job.objects.filter(
@@ -215,7 +216,7 @@ def current_answers(rnd: Round, respondent: str | None = None) -> dict[int, Answ
     return {a.question_id: a for a in answers}
 
 
-def may_write_round(*, viewer: Any, rnd: Round) -> bool:
+def may_write_round(*, viewer: User, rnd: Round) -> bool:
     return round_list(viewer=viewer, action="write").filter(pk=rnd.pk).exists()
 
 

@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from bip.accounts.access import scoped_get
-from bip.accounts.models import Membership, Role, Team, Unit
+from bip.accounts.models import Membership, Role, Team, Unit, User
 from bip.accounts.scoping import scope_for
 from bip.jobs.models import Job
 from citizens.models import Citizen
@@ -18,7 +18,7 @@ from measurements.models import AssociationSnapshot
 from measurements.scoring.associations import KIND as ASSOCIATIONS_JOB
 
 
-def led_teams(*, viewer: Any) -> QuerySet[Team]:
+def led_teams(*, viewer: User) -> QuerySet[Team]:
     return (
         Team.objects.filter(pk__in=sorted(scope_for(viewer).led_team_ids))
         .select_related("unit")
@@ -27,7 +27,7 @@ def led_teams(*, viewer: Any) -> QuerySet[Team]:
 
 
 def team_caseloads(
-    *, viewer: Any, teams: list[Team]
+    *, viewer: User, teams: list[Team]
 ) -> dict[int, list[dict[str, Any]]]:
     """Per led team, its case workers with the number of citizens each is responsible
     for; None as a key counts the citizens without a case worker."""
@@ -51,7 +51,7 @@ def team_caseloads(
     return rows
 
 
-def citizens_per_team(*, viewer: Any) -> tuple[list[Team], dict[int, int]]:
+def citizens_per_team(*, viewer: User) -> tuple[list[Team], dict[int, int]]:
     """The municipality's teams and the number of citizens on each (aggregates: the
     caller suppresses small cells)."""
     municipality_id = scope_for(viewer).municipality_id
@@ -69,7 +69,7 @@ def citizens_per_team(*, viewer: Any) -> tuple[list[Team], dict[int, int]]:
     return teams, per_team
 
 
-def association_units(*, viewer: Any) -> QuerySet[Unit]:
+def association_units(*, viewer: User) -> QuerySet[Unit]:
     """Units whose associations the viewer may see: a team leader's own job centre(s);
     the whole municipality's for admins and analysts."""
     scope = scope_for(viewer)
@@ -79,11 +79,11 @@ def association_units(*, viewer: Any) -> QuerySet[Unit]:
     return units.filter(pk__in=sorted(scope.led_unit_ids))
 
 
-def association_unit_get(*, viewer: Any, pk: Any) -> Unit:
+def association_unit_get(*, viewer: User, pk: Any) -> Unit:
     return scoped_get(association_units(viewer=viewer), pk, viewer=viewer)
 
 
-def unit_snapshots(*, viewer: Any) -> list[AssociationSnapshot]:
+def unit_snapshots(*, viewer: User) -> list[AssociationSnapshot]:
     """Every unit's latest associations of the viewer's municipality (to find the
     cells a small one would reveal)."""
     return list(
@@ -93,7 +93,7 @@ def unit_snapshots(*, viewer: Any) -> list[AssociationSnapshot]:
     )
 
 
-def associations_running(*, viewer: Any) -> Job | None:
+def associations_running(*, viewer: User) -> Job | None:
     """A waiting or running computation of the associations, for the admin."""
     scope = scope_for(viewer)
     if not scope.is_municipal_admin:

@@ -19,6 +19,9 @@ echo "== ruff"
 echo "== import contracts (DESIGN section 0: imports go down only, no cycles)"
 .venv/bin/lint-imports
 
+echo "== mypy (the core and the scoring package)"
+.venv/bin/mypy bip measurements/scoring
+
 echo "== migrations are complete"
 $PY manage.py makemigrations --check --dry-run
 

@@ -13,15 +13,24 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
+from bip.accounts.models import User
 from bip.accounts.roles import Can, can
 from bip.accounts.scoping import scope_for
 from bip.audit.services import record_denial
 
 M = TypeVar("M", bound=Model)
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """A request behind login_required or role_required: its user is a User."""
+
+    user: User
+
+
 View = Callable[..., HttpResponse]
 
 
-def scoped_get(queryset: QuerySet[M], pk: Any, *, viewer: Any) -> M:
+def scoped_get(queryset: QuerySet[M], pk: Any, *, viewer: User) -> M:
     """The object `pk` of a queryset already limited to the viewer's scope, else 404
     with the denial logged. Selectors call this; views call selectors."""
     try:

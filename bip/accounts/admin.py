@@ -60,7 +60,7 @@ class PersonMembershipForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # integration roles belong to integration accounts, made in the product
-        self.fields["role"].choices = [("", "---------")] + [
+        self.fields["role"].choices = [("", "---------")] + [  # type: ignore[attr-defined]
             (r.value, r.label) for r in PERSON_ROLES
         ]
 

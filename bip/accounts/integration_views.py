@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bip.accounts import services
-from bip.accounts.access import role_required
+from bip.accounts.access import AuthenticatedHttpRequest, role_required
 from bip.accounts.forms import IntegrationCreateForm, TokenIssueForm
 from bip.accounts.roles import Can
 from bip.accounts.scoping import scope_for
@@ -22,7 +22,9 @@ from bip.audit.services import record
 from bip.forms import form_errors_from
 
 
-def _page(request: HttpRequest, form: IntegrationCreateForm) -> HttpResponse:
+def _page(
+    request: AuthenticatedHttpRequest, form: IntegrationCreateForm
+) -> HttpResponse:
     accounts = integration_page(viewer=request.user)
     record(
         actor=request.user,
@@ -43,16 +45,16 @@ def _page(request: HttpRequest, form: IntegrationCreateForm) -> HttpResponse:
 
 
 @role_required(Can.ADMINISTER)
-def integration_list_view(request: HttpRequest) -> HttpResponse:
+def integration_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     form = IntegrationCreateForm(
-        request.POST or None, municipality_id=scope.municipality_id
+        request.POST or None, municipality_id=scope.municipality
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             account = services.integration_create(
-                municipality_id=scope.municipality_id,
+                municipality_id=scope.municipality,
                 name=data["name"],
                 writes=data["access"] == "write",
                 unit=data["unit"],
@@ -72,7 +74,7 @@ def integration_list_view(request: HttpRequest) -> HttpResponse:
 
 @role_required(Can.ADMINISTER)
 @require_POST
-def token_create(request: HttpRequest, pk: int) -> HttpResponse:
+def token_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = integration_get(viewer=request.user, pk=pk)
     form = TokenIssueForm(request.POST)
     if form.is_valid():
@@ -99,7 +101,7 @@ def token_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Can.ADMINISTER)
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     token = token_get(viewer=request.user, pk=pk)
     services.token_revoke(token=token, by=request.user)
     messages.success(
@@ -112,7 +114,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Can.ADMINISTER)
 @require_POST
-def integration_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def integration_deactivate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = integration_get(viewer=request.user, pk=pk)
     services.integration_deactivate(account=account, by=request.user)
     messages.success(

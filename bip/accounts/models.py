@@ -15,7 +15,7 @@ from knox.settings import CONSTANTS
 from bip.models import TimeStampedModel
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """Deactivated, never deleted: every foreign key to a user is PROTECT.
 
     A user with `is_integration` is the identity of an integration account: its API
@@ -34,7 +34,7 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-class Municipality(TimeStampedModel):
+class Municipality(TimeStampedModel):  # type: ignore[django-manager-missing]
     code = models.CharField(_("municipality code"), max_length=4, unique=True)
     name = models.CharField(_("name"), max_length=100)
     # The 2026 reform removes the legal term "jobcenter": the unit name is configurable.
@@ -196,7 +196,7 @@ class ScopeGrant(TimeStampedModel):
         return f"{self.user} → citizen {self.citizen_id} until {self.until:%Y-%m-%d}"
 
 
-class IntegrationAccount(TimeStampedModel):
+class IntegrationAccount(TimeStampedModel):  # type: ignore[django-manager-missing]
     """A named system of one municipality that uses the API, made by its municipal
     admin in the product. Its user is the identity its tokens act as; what it may see
     is that user's membership (an integration role, and a unit or none), read by the
@@ -234,6 +234,8 @@ class IntegrationAccount(TimeStampedModel):
         return self.name
 
 
+# knox's abstract model is untyped: the stubs' plugin cannot resolve the reverse
+# managers ApiToken gives User, Municipality and IntegrationAccount (ignored there).
 class ApiToken(AbstractAuthToken):
     """An integration's API token (knox; `KNOX_TOKEN_MODEL`). Only a SHA-512 digest of
     the secret is stored, with its first characters (`token_key`) to find it; the

@@ -21,19 +21,19 @@ from bip.accounts.models import (
 from bip.accounts.scoping import scope_for
 
 
-def integration_list(*, viewer: Any) -> QuerySet[IntegrationAccount]:
+def integration_list(*, viewer: User) -> QuerySet[IntegrationAccount]:
     """The active municipality's integrations, for its municipal admin only."""
     scope = scope_for(viewer)
     if not scope.is_municipal_admin:
         return IntegrationAccount.objects.none()
-    return IntegrationAccount.objects.filter(municipality_id=scope.municipality_id)
+    return IntegrationAccount.objects.filter(municipality_id=scope.municipality)
 
 
-def integration_get(*, viewer: Any, pk: Any) -> IntegrationAccount:
+def integration_get(*, viewer: User, pk: Any) -> IntegrationAccount:
     return scoped_get(integration_list(viewer=viewer), pk, viewer=viewer)
 
 
-def integration_page(*, viewer: Any) -> QuerySet[IntegrationAccount]:
+def integration_page(*, viewer: User) -> QuerySet[IntegrationAccount]:
     """The integrations with their tokens and scope, for the Integrations page."""
     return (
         integration_list(viewer=viewer)
@@ -54,14 +54,14 @@ def integration_page(*, viewer: Any) -> QuerySet[IntegrationAccount]:
     )
 
 
-def token_list(*, viewer: Any) -> QuerySet[ApiToken]:
+def token_list(*, viewer: User) -> QuerySet[ApiToken]:
     scope = scope_for(viewer)
     if not scope.is_municipal_admin:
         return ApiToken.objects.none()
-    return ApiToken.objects.filter(municipality_id=scope.municipality_id)
+    return ApiToken.objects.filter(municipality_id=scope.municipality)
 
 
-def token_get(*, viewer: Any, pk: Any) -> ApiToken:
+def token_get(*, viewer: User, pk: Any) -> ApiToken:
     return scoped_get(
         token_list(viewer=viewer).select_related("account"), pk, viewer=viewer
     )
@@ -78,11 +78,11 @@ def member_list(*, municipality_id: int | None) -> QuerySet[User]:
     )
 
 
-def organisation(*, viewer: Any) -> dict[str, Any]:
+def organisation(*, viewer: User) -> dict[str, Any]:
     """The active municipality's units, teams (with their citizens and members
     counted) and current memberships, for its municipal admin."""
     scope = scope_for(viewer)
-    muni = Municipality.objects.get(pk=scope.municipality_id)
+    muni = Municipality.objects.get(pk=scope.municipality)
     current = Membership.objects.current(timezone.localdate())
     units = (
         Unit.objects.filter(municipality=muni)
@@ -109,7 +109,7 @@ def organisation(*, viewer: Any) -> dict[str, Any]:
     return {"municipality": muni, "units": units, "memberships": memberships}
 
 
-def municipality_list(*, viewer: Any) -> QuerySet[Municipality]:
+def municipality_list(*, viewer: User) -> QuerySet[Municipality]:
     """Every municipality of the installation, for the system admin."""
     if not scope_for(viewer).is_system_admin:
         return Municipality.objects.none()

@@ -15,7 +15,7 @@ from mozilla_django_oidc.views import (
     OIDCAuthenticationRequestView,
 )
 
-from bip.accounts.access import role_required
+from bip.accounts.access import AuthenticatedHttpRequest, role_required
 from bip.accounts.middleware import SESSION_KEY
 from bip.accounts.roles import Can
 from bip.accounts.selectors import organisation
@@ -67,7 +67,7 @@ def switch_municipality(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Can.ADMINISTER)
-def municipality(request: HttpRequest) -> HttpResponse:
+def municipality(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = organisation(viewer=request.user)
     record(
         actor=request.user,

@@ -96,15 +96,15 @@ def header_map(
     fmt: ImportFormat, header: list[str]
 ) -> tuple[dict[int, str], list[str]]:
     """Map file columns to format columns by name or alias; return missing ones."""
-    wanted = {}
+    wanted: dict[str, str] = {}
     for col in fmt.columns:
         for name in (col.name, *col.aliases):
             wanted[name.strip().lower()] = col.name
-    mapping = {}
+    mapping: dict[int, str] = {}
     for index, title in enumerate(header):
-        name = wanted.get(str(title).strip().lower())
-        if name and name not in mapping.values():
-            mapping[index] = name
+        column = wanted.get(str(title).strip().lower())
+        if column and column not in mapping.values():
+            mapping[index] = column
     missing = [
         c.name for c in fmt.columns if c.required and c.name not in mapping.values()
     ]

@@ -8,18 +8,19 @@ from typing import Any
 from django.db.models import QuerySet
 
 from bip.accounts.access import scoped_get
+from bip.accounts.models import User
 from bip.accounts.scoping import scope_for
 from bip.imports.models import ImportBatch, ImportRow
 
 
-def batch_list(*, viewer: Any) -> QuerySet[ImportBatch]:
+def batch_list(*, viewer: User) -> QuerySet[ImportBatch]:
     scope = scope_for(viewer)
     if not scope.is_municipal_admin:
         return ImportBatch.objects.none()
-    return ImportBatch.objects.filter(municipality_id=scope.municipality_id)
+    return ImportBatch.objects.filter(municipality_id=scope.municipality)
 
 
-def batch_get(*, viewer: Any, pk: Any) -> ImportBatch:
+def batch_get(*, viewer: User, pk: Any) -> ImportBatch:
     return scoped_get(
         batch_list(viewer=viewer).select_related("parse_job", "commit_job"),
         pk,

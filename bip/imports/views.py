@@ -4,14 +4,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from bip.accounts.access import role_required
+from bip.accounts.access import AuthenticatedHttpRequest, role_required
 from bip.accounts.roles import Can
 from bip.accounts.scoping import scope_for
 from bip.audit.models import Purpose
@@ -62,7 +62,7 @@ class UploadForm(forms.Form):
 
 
 @role_required(Can.ADMINISTER)
-def batches(request: HttpRequest) -> HttpResponse:
+def batches(request: AuthenticatedHttpRequest) -> HttpResponse:
     batches = (
         batch_list(viewer=request.user)
         .select_related("parse_job", "commit_job", "created_by")
@@ -76,7 +76,7 @@ def batches(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Can.ADMINISTER)
-def upload(request: HttpRequest, kind: str) -> HttpResponse:
+def upload(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
     try:
         fmt = formats.format_for(kind)
     except KeyError:
@@ -87,7 +87,7 @@ def upload(request: HttpRequest, kind: str) -> HttpResponse:
             batch = services.batch_create(
                 kind=kind,
                 upload=form.cleaned_data["file"],
-                municipality_id=scope_for(request.user).municipality_id,
+                municipality_id=scope_for(request.user).municipality,
                 by=request.user,
                 encoding=form.cleaned_data["encoding"],
                 options=fmt.options_from(form.cleaned_data),
@@ -100,7 +100,7 @@ def upload(request: HttpRequest, kind: str) -> HttpResponse:
 
 
 @role_required(Can.ADMINISTER)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = batch_get(viewer=request.user, pk=pk)
     problems = batch_problems(batch=batch, limit=SHOWN_PROBLEMS)
     record(
@@ -124,7 +124,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Can.ADMINISTER)
-def report(request: HttpRequest, pk: int) -> HttpResponse:
+def report(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = batch_get(viewer=request.user, pk=pk)
     record(
         actor=request.user,
@@ -144,7 +144,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Can.ADMINISTER)
 @require_POST
-def commit(request: HttpRequest, pk: int) -> HttpResponse:
+def commit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     batch = batch_get(viewer=request.user, pk=pk)
     try:
         services.commit_request(batch=batch, by=request.user)

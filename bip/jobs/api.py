@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -8,6 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from bip.accounts.models import User
 from bip.audit.services import record_denial
 from bip.jobs.models import Job
 from bip.jobs.selectors import job_list
@@ -33,7 +34,8 @@ class JobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = JobSerializer
 
     def get_queryset(self) -> QuerySet[Job]:
-        return job_list(viewer=self.request.user)
+        # IsAuthenticated (the default permission) lets only users this far
+        return job_list(viewer=cast(User, self.request.user))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:

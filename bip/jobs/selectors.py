@@ -7,11 +7,12 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from bip.accounts.access import scoped_get
+from bip.accounts.models import User
 from bip.accounts.scoping import scope_for
 from bip.jobs.models import Job
 
 
-def job_list(*, viewer: Any) -> QuerySet[Job]:
+def job_list(*, viewer: User) -> QuerySet[Job]:
     """Jobs a user may follow: their own, all of their municipality for its admin,
     the installation's for the system admin."""
     scope = scope_for(viewer)
@@ -23,14 +24,14 @@ def job_list(*, viewer: Any) -> QuerySet[Job]:
     return Job.objects.filter(q)
 
 
-def job_get(*, viewer: Any, pk: Any) -> Job:
+def job_get(*, viewer: User, pk: Any) -> Job:
     return scoped_get(job_list(viewer=viewer), pk, viewer=viewer)
 
 
 RECENT = 10
 
 
-def recent_jobs(*, viewer: Any) -> list[Job]:
+def recent_jobs(*, viewer: User) -> list[Job]:
     """The installation's latest jobs, for the system admin's status page."""
     if not scope_for(viewer).is_system_admin:
         return []

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from bip.accounts.access import AuthenticatedHttpRequest
 from bip.jobs.selectors import job_get
 
 
 @never_cache
 @login_required
-def status(request: HttpRequest, pk: int) -> JsonResponse:
+def status(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     """Progress of a job, for the progress bar; only jobs the user may follow."""
     job = job_get(viewer=request.user, pk=pk)
     return JsonResponse(

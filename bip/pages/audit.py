@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from bip.accounts.access import role_required
+from bip.accounts.access import AuthenticatedHttpRequest, role_required
 from bip.accounts.roles import Can
 from bip.accounts.scoping import scope_for
 from bip.accounts.selectors import member_list
@@ -65,7 +65,7 @@ class AuditSearchForm(forms.Form):
 
 
 @role_required(Can.ADMINISTER)
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     form = AuditSearchForm(request.POST or None, municipality_id=scope.municipality_id)
     events: list[AuditEvent] | None = None
@@ -76,7 +76,7 @@ def search(request: HttpRequest) -> HttpResponse:
         citizen_ids: list[int] = []
         criterion = []
         if data["cpr"]:
-            citizen_ids = lookup.find(scope.municipality_id, data["cpr"])
+            citizen_ids = lookup.find(scope.municipality, data["cpr"])
             citizen_unknown = not citizen_ids
             criterion.append(f"cpr={lookup.mask(data['cpr'])}")
         if data["user"]:
@@ -90,8 +90,9 @@ def search(request: HttpRequest) -> HttpResponse:
                 date_to=data["date_to"],
             )[:MAX_ROWS]
         )
-        form.data = form.data.copy()
-        form.data["cpr"] = ""  # the number is not echoed back into the page
+        shown = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict
+        shown["cpr"] = ""  # the number is not echoed back into the page
+        form.data = shown
         record(
             actor=request.user,
             action="audit.search",

@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
-from bip.accounts.access import role_required
+from bip.accounts.access import AuthenticatedHttpRequest, role_required
 from bip.accounts.roles import Can, start_page
 from bip.accounts.scoping import scope_for
 from bip.accounts.selectors import municipality_list
 from bip.jobs import probe
 from bip.jobs import services as jobs
-from bip.jobs.models import Heartbeat
+from bip.jobs.models import Heartbeat, Job
 from bip.jobs.selectors import job_list, recent_jobs
 
 # beat's heartbeat is a task it sends every minute: three missed
@@ -101,15 +101,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Can.SYSTEM)
-def system(request: HttpRequest) -> HttpResponse:
+def system(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The system admin's page: the worker, beat and Redis, the latest jobs, and a
     check that a job makes it through the worker."""
     if request.method == "POST":
         with transaction.atomic():
-            job = jobs.enqueue(kind=probe.KIND, requested_by=request.user, total=3)
+            started = jobs.enqueue(kind=probe.KIND, requested_by=request.user, total=3)
         messages.success(request, _("The worker check has started."))
-        return redirect(f"{request.path}?job={job.pk}")
-    job = None
+        return redirect(f"{request.path}?job={started.pk}")
+    job: Job | None = None
     job_id = request.GET.get("job", "")
     if job_id.isdigit():
         job = job_list(viewer=request.user).filter(pk=int(job_id)).first()

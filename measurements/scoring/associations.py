@@ -349,7 +349,9 @@ def associations_job(claim: Any) -> None:
     labels = type_labels(municipality_id)
     with transaction.atomic():
         claim.advance(progress=1)
-    snapshots = [(None, compute(pairs, indicator_pairs, labels))]
+    snapshots: list[tuple[int | None, dict[str, Any]]] = [
+        (None, compute(pairs, indicator_pairs, labels))
+    ]
     with transaction.atomic():
         claim.advance(progress=1)
     if len(pairs):
@@ -378,9 +380,8 @@ def associations_job(claim: Any) -> None:
 def latest_snapshot(*, municipality_id: int, unit_id: int | None = None) -> Any:
 
     return (
-        AssociationSnapshot.objects.filter(
-            municipality_id=municipality_id, unit_id=unit_id
-        )
+        AssociationSnapshot.objects.filter(municipality_id=municipality_id)
+        .filter(**({"unit_id": unit_id} if unit_id else {"unit__isnull": True}))
         .select_related("model_version")
         .order_by("-computed_at")
         .first()

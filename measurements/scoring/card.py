@@ -117,9 +117,9 @@ def describe_levels(data: Any, labels: dict[str, str]) -> dict[str, Any] | None:
         )
     merges = []
     for m in levels.merged:
-        name = m.get("factor")
+        factor_name = str(m.get("factor"))
         level, into = m.get("level"), m.get("into")
-        if name not in L.FACTORS or not isinstance(level, list) or not level:
+        if factor_name not in L.FACTORS or not isinstance(level, list) or not level:
             continue
         if not isinstance(into, list) or not into:
             continue
@@ -128,9 +128,9 @@ def describe_levels(data: Any, labels: dict[str, str]) -> dict[str, Any] | None:
                 "%(factor)s %(level)s (%(rows)s rows, %(events)s job or education "
                 "starts) was merged into %(into)s."
             ) % {
-                "factor": FACTOR_TITLES[name](),
-                "level": group_label(name, tuple(level), labels),
-                "into": group_label(name, tuple(into), labels),
+                "factor": FACTOR_TITLES[factor_name](),
+                "level": group_label(factor_name, tuple(level), labels),
+                "into": group_label(factor_name, tuple(into), labels),
                 "rows": m.get("rows", "?"),
                 "events": m.get("events", "?"),
             }

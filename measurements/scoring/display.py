@@ -106,7 +106,7 @@ def citizen_scores(
         "first_of_spell": False,
         "comparable": False,
     }
-    if latest_score is None:
+    if latest_score is None or latest is None:
         return out
     same_spell = [
         r for r in complete if r.round.enrolment_id == latest.round.enrolment_id
@@ -141,7 +141,9 @@ def citizen_scores(
         # the rest of the change in the linear predictor: time in the programme, a
         # change of case worker, missing answers and their imputation, indicators
         # not comparable, age band and target group
-        rest = (latest_score.lp - previous_score.lp) - latest_score.delta_indicator_lp
+        rest = (latest_score.lp - previous_score.lp) - (
+            latest_score.delta_indicator_lp or 0.0
+        )
         if abs(rest) > 1e-6:
             out["other_moved"] = odds_change(rest)
     return out
@@ -205,7 +207,11 @@ def worklist(
     if latest_round is None or latest_round.enrolment.end is not None:
         return Worklist()
     stored = score.worklist if score is not None else None
-    if not isinstance(stored, dict) or score.model_version_id != model.pk:
+    if (
+        score is None
+        or not isinstance(stored, dict)
+        or score.model_version_id != model.pk
+    ):
         try:
             coefficients_from_json(model.coefficients)
         except ModelUnusable as exc:  # its recompute fails: it would never appear

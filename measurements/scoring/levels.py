@@ -175,7 +175,11 @@ class Levels:
         }
         groups = [(reference_group,) if reference_group else ()]
         groups += [(g,) for g in target_groups if g != reference_group]
-        return cls(**bands, target_group=Factor(tuple(groups), 0))
+        return cls(
+            time_band=bands["time_band"],
+            age_band=bands["age_band"],
+            target_group=Factor(tuple(groups), 0),
+        )
 
 
 def column_name(factor: str, group: tuple[Any, ...]) -> str:

@@ -100,6 +100,10 @@ def _fit(claim: Any) -> None:
     panel = build_panel(municipality_id=job.municipality_id)
     _step(claim)
     if validation == ModelVersion.Validation.TEMPORAL:
+        if cutoff is None:  # the form requires one: a job made another way
+            raise ApplicationError(
+                _("A validation on later rounds needs a cut-off date.")
+            )
         train, held = fitting.split_by_date(panel, cutoff=cutoff)
     else:
         train, held = fitting.split_by_citizen(panel, fraction=HOLDOUT, seed=seed)

@@ -75,6 +75,7 @@ class Suggestion:
     coefficient_high: float | None = None
     types: list[dict[str, Any]] = field(default_factory=list)
     too_few: int = 0  # intervention types with too few observations
+    label: str = ""  # the indicator's name, set for the page
 
     @property
     def who(self) -> str:
@@ -122,7 +123,7 @@ class Uncertainty:
                     )
                     % {"columns": checks.columns_text(wrong)}
                 )
-            sigma = np.diag([pairs[n][1] ** 2 for n in self.names])
+            sigma = np.diag([(pairs[n][1] or 0.0) ** 2 for n in self.names])
         problem = checks.covariance_problem(self.names, sigma)
         if problem:
             raise ModelUnusable(problem)
@@ -210,7 +211,9 @@ def candidates(
     n = len(base)
     answers = list(answered) if answered is not None else [None] * n
     citizen_in = base["cit_part_missing"].to_numpy(dtype=float) == 0
-    frames, owners, steps = [base], [], []
+    frames: list[pd.DataFrame] = [base]
+    owners: list[Any] = []
+    steps: list[Any] = []
     for code in ACTIONABLE:
         names = [f"cw_{code}"]
         if code in F.CITIZEN_INDICATORS:
