@@ -13,10 +13,10 @@ export DJANGO_ALLOW_ASYNC_UNSAFE=true
 # The functions that guard access, audit and the citizen link (docs/testing.md says
 # what is left out and why).
 declare -A MODULES=(
-  [access]="bip.accounts.access.*"
+  [access]="bip.accounts.access.* bip.accounts.roles.*"
   [scoping]="bip.accounts.scoping.x_scope_for* bip.accounts.scoping.x_citizen_q* bip.accounts.scoping.x_user_municipality_ids*"
   [audit]="bip.audit.services.x_record*"
-  [link]="measurements.services.x__hash* measurements.services.x_link_resolve* measurements.services.x__link_create* measurements.services.x__link_save* measurements.services.x_link_opened* measurements.services.x__validate* measurements.views.x__rate_limited*"
+  [link]="measurements.services.x_link_token_hash* measurements.services.x_link_resolve* measurements.services.x__link_create* measurements.services.x__link_save* measurements.services.x_link_opened* measurements.services.x__validate* measurements.views.x__rate_limited*"
 )
 names=()
 for module in ${ONLY:-access scoping audit link}; do
