@@ -141,6 +141,22 @@ class CitizenRows:
         return self.hmacs[index] or ""
 
 
+def caseworker_names(
+    municipality_id: int, *, roles: tuple[str, ...] | None = None
+) -> dict[str, int]:
+    """User name or e-mail (lower case) -> id, for the municipality's users (with one
+    of `roles`, where given): how the files name case workers."""
+    users = User.objects.filter(memberships__municipality_id=municipality_id)
+    if roles is not None:
+        users = users.filter(memberships__role__in=roles)
+    names: dict[str, int] = {}
+    for pk, username, email in users.values_list("pk", "username", "email"):
+        names[username.lower()] = pk
+        if email:
+            names.setdefault(email.lower(), pk)
+    return names
+
+
 def _parse(text: str) -> tuple[cpr.Cpr | None, str | None, str | None]:
     if not text:
         return None, None, _("The CPR number is missing.")
@@ -362,14 +378,9 @@ class AssignmentFormat(ImportFormat):
     def validate_chunk(self, ctx: Context, rows: list[RawRow]) -> list[RowResult]:
         results = [RowResult(r.number) for r in rows]
         found = CitizenRows(ctx, rows, results)
-        users: dict[str, int] = {}
-        for pk, username, email in User.objects.filter(
-            memberships__municipality_id=ctx.municipality_id,
-            memberships__role__in=[Role.CASEWORKER, Role.TEAM_LEADER],
-        ).values_list("pk", "username", "email"):
-            users[username.lower()] = pk
-            if email:
-                users.setdefault(email.lower(), pk)
+        users = caseworker_names(
+            ctx.municipality_id, roles=(Role.CASEWORKER, Role.TEAM_LEADER)
+        )
         teams: dict[str, int] = {}
         for t in Team.objects.filter(
             municipality_id=ctx.municipality_id

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bip.accounts.models import User
 from bip.db import is_postgres, stream
 from bip.exceptions import ApplicationError
 from bip.imports.common import (
@@ -32,7 +31,12 @@ from bip.imports.common import (
 from bip.imports.formats import Column, Context, ImportFormat, RawRow, RowResult
 from bip.imports.reading import fold_code, parse_decimal
 from citizens import history
-from citizens.imports import CPR_COLUMN, CitizenRows, conflict_text
+from citizens.imports import (
+    CPR_COLUMN,
+    CitizenRows,
+    caseworker_names,
+    conflict_text,
+)
 from citizens.models import Assignment, Enrolment
 from citizens.services import assignment_history_rebuild
 from measurements.models import Answer, Response, Round
@@ -86,7 +90,7 @@ class RoundFormat(ImportFormat):
             by_indicator.setdefault((q.respondent, fold_code(q.indicator)), q)
         results = [RowResult(r.number) for r in rows]
         found = CitizenRows(ctx, rows, results)
-        users = _caseworkers(ctx.municipality_id)
+        users = caseworker_names(ctx.municipality_id)
         stored = _stored_answers(found.spells)
         today = timezone.localdate()
         for i, (raw, res) in enumerate(zip(rows, results, strict=True)):
@@ -234,18 +238,6 @@ def _value(raw: RawRow, res: RowResult) -> tuple[int | None, str]:
         res.error("value", _("%(value)s is outside 1-5.") % {"value": text})
         return None, ""
     return int(number), ""
-
-
-def _caseworkers(municipality_id: int) -> dict[str, int]:
-    """User name or e-mail -> id, for the users of the municipality."""
-    users: dict[str, int] = {}
-    for pk, username, email in User.objects.filter(
-        memberships__municipality_id=municipality_id
-    ).values_list("pk", "username", "email"):
-        users[username.lower()] = pk
-        if email:
-            users.setdefault(email.lower(), pk)
-    return users
 
 
 def _stored_answers(spells: dict[int, list[Any]]) -> dict[tuple, tuple]:
