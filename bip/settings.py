@@ -398,6 +398,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "measurements.tasks.scores_sweep",
         "schedule": crontab(hour=2, minute=30),
     },
+    # nightly, after the score sweep: the dashboards (due dates move with the day)
+    "reports-dashboards-refresh": {
+        "task": "reports.tasks.dashboards_refresh",
+        "schedule": crontab(hour=4, minute=0),
+    },
 }
 BIP_JOB_MAX_ATTEMPTS = env.int("BIP_JOB_MAX_ATTEMPTS", default=3)
 BIP_JOB_PENDING_GRACE = env.int("BIP_JOB_PENDING_GRACE", default=30)  # seconds

@@ -7,3 +7,15 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        # imported here, not at the top: these modules use the models, which are
+        # loaded only once every app's config is
+        from bip.jobs import registry
+        from measurements.scoring.recompute import register_after_scores
+        from reports import aggregates
+
+        registry.register(
+            aggregates.KIND, aggregates.dashboards_job, _("Refresh the dashboards")
+        )
+        register_after_scores(aggregates.after_scores)

@@ -140,10 +140,21 @@ def build_panel(*, municipality_id: int, today: date | None = None) -> pd.DataFr
         ["citizen_id", "date"],
     )
     panel = features(rounds, answers, submitted, assignments)
+    panel = with_events(panel, outcomes, known_until=known_until)
+    return panel.drop(columns=["birth_date"]).reset_index(drop=True)
 
-    # the first event of each spell
+
+def with_events(
+    rounds: pd.DataFrame, outcomes: pd.DataFrame, *, known_until: date
+) -> pd.DataFrame:
+    """The rounds (round_date, enrolment_id, citizen_id, spell_start, spell_end) with
+    `event` and `censored` as the model defines them: the window (round date, round
+    date + 91 days]; rounds on or after the spell's first event left out; a window
+    that ends after `known_until`, or in a spell that ended without an event,
+    censored. `outcomes` holds the job and education starts (citizen_id, date). The
+    fits and the dashboards' comparison both read events here."""
     ev = outcomes.merge(
-        panel[
+        rounds[
             ["enrolment_id", "citizen_id", "spell_start", "spell_end"]
         ].drop_duplicates(),
         on="citizen_id",
@@ -153,7 +164,7 @@ def build_panel(*, municipality_id: int, today: date | None = None) -> pd.DataFr
         & (ev["spell_end"].isna() | (ev["date"] <= ev["spell_end"]))
     ]
     first = ev.groupby("enrolment_id")["date"].min().rename("event_date")
-    panel = panel.join(first, on="enrolment_id")
+    panel = rounds.join(first, on="enrolment_id")
     # leakage: rounds on or after the event date never enter the panel
     has_event = panel["event_date"].notna()
     panel = panel[~has_event | (panel["round_date"] < panel["event_date"])].copy()
@@ -172,7 +183,7 @@ def build_panel(*, municipality_id: int, today: date | None = None) -> pd.DataFr
     panel["censored"] = (
         (panel["window_end"] > known_until) | ended_without_event
     ).astype(int)
-    return panel.drop(columns=["birth_date"]).reset_index(drop=True)
+    return panel
 
 
 def _scores(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -321,6 +321,18 @@ def scores_recompute_job(claim: Any) -> None:
     if job.params.get("trigger") in FULL_TRIGGERS:
         with transaction.atomic():
             associations_request(municipality_id=job.municipality_id)
+    for after in _after_scores:
+        after(job.municipality_id)
+
+
+# What higher layers do once a municipality's scores changed (the dashboards'
+# refresh): registered in their AppConfig.ready() (DESIGN section 0).
+_after_scores: list[Callable[[int], None]] = []
+
+
+def register_after_scores(hook: Callable[[int], None]) -> None:
+    if hook not in _after_scores:
+        _after_scores.append(hook)
 
 
 def _test_hold() -> None:

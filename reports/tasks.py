@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from bip.exceptions import TRANSIENT
+from reports.aggregates import dashboards_nightly
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def dashboards_refresh() -> None:
+    """Nightly: one refresh job per municipality (the jobs do the work)."""
+    dashboards_nightly()

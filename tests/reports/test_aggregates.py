@@ -1,0 +1,206 @@
+"""The dashboards' aggregates equal a direct computation over the rounds, scores,
+outcomes and history: with a citizen who moves team mid-quarter, a round on the last
+day of a quarter, a correction after the lock and a re-enrolment."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.db import transaction
+
+from bip.jobs.services import job_run
+from citizens.models import Assignment, Enrolment
+from citizens.services import assignment_change, enrolment_create
+from interventions.services import outcome_record
+from measurements.models import Round, Score
+from measurements.scoring.versions import active_model
+from measurements.services import round_correct
+from reports.aggregates import dashboards_request
+from reports.models import DashboardCell, DashboardMember, DashboardRefresh
+from tests.factories import CitizenFactory
+from tests.measurements.helpers import make_round, run_scores
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2025, 12, 15)
+
+
+def quarter_of(day):  # the test's own: a calendar quarter's first day
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def snapshot(rnd, team, caseworker):
+    Round.objects.filter(pk=rnd.pk).update(
+        team=team, caseworker=caseworker, target_group=rnd.enrolment.target_group
+    )
+
+
+@pytest.fixture
+def history(world, caseworker, other_team_caseworker, team_leader):
+    """Two citizens whose histories hold every edge case."""
+    anna = CitizenFactory(
+        team=world.team, caseworker=caseworker, enrolment_start=date(2025, 1, 6)
+    )
+    for day, level, team, who in (
+        (date(2025, 1, 10), 2, world.team, caseworker),
+        (date(2025, 3, 31), 2, world.team, caseworker),  # the last day of Q1
+        (date(2025, 5, 15), 4, world.other_team, other_team_caseworker),
+    ):
+        snapshot(make_round(anna, day, cw=level, cit=level), team, who)
+    # moves to the other team mid-quarter, before the May round
+    assignment_change(
+        citizen=anna,
+        caseworker=other_team_caseworker,
+        team=world.other_team,
+        start=date(2025, 5, 1),
+        by=team_leader,
+    )
+    bo = CitizenFactory(
+        team=world.team, caseworker=caseworker, enrolment_start=date(2025, 1, 6)
+    )
+    snapshot(make_round(bo, date(2025, 2, 3), cw=3, cit=3), world.team, caseworker)
+    outcome_record(citizen=bo, kind="other_exit", day=date(2025, 4, 30), by=caseworker)
+    # enrolled again: a new spell with its own baseline
+    enrolment_create(
+        citizen=bo,
+        team=world.team,
+        caseworker=caseworker,
+        target_group=bo.enrolments.first().target_group,
+        start=date(2025, 7, 1),
+        by=caseworker,
+    )
+    snapshot(make_round(bo, date(2025, 7, 3), cw=2, cit=2), world.team, caseworker)
+    snapshot(make_round(bo, date(2025, 10, 2), cw=4, cit=4), world.team, caseworker)
+    outcome_record(citizen=bo, kind="job", day=date(2025, 11, 20), by=caseworker)
+    with time_machine.travel(TODAY):
+        run_scores(world.municipality)
+        # a correction after the lock: the March round's case worker part goes up
+        march = Round.objects.get(round_date=date(2025, 3, 31))
+        answers = {
+            "caseworker": {
+                a.question_id: (5, "")
+                for a in march.responses.get(respondent="caseworker").answers.all()
+            }
+        }
+        round_correct(rnd=march, by=team_leader, reason="tastefejl", answers=answers)
+        run_scores(world.municipality)
+    return anna, bo
+
+
+def refresh(municipality):
+    with time_machine.travel(TODAY), transaction.atomic():
+        job = dashboards_request(municipality_id=municipality.pk)
+    with time_machine.travel(TODAY):
+        job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.state == "done", job.error
+    return DashboardRefresh.objects.get(municipality=municipality)
+
+
+def by_team_quarter(cells):
+    out = defaultdict(Counter)
+    for c in cells:
+        key = (c.team_id, c.quarter)
+        out[key]["done"] += c.rounds_done
+        out[key]["due"] += c.rounds_due
+        for klass in ("progress", "standstill", "regression"):
+            out[key][klass] += getattr(c, klass)
+        out[key]["p12_n"] += c.p12_n
+        for kind, sums in c.outcomes.items():
+            out[key][kind] += sums["n"]
+            out[key][f"{kind}_days"] += sums["days"]
+    return {k: +v for k, v in out.items()}
+
+
+def direct(municipality):
+    """The same figures, computed round by round from the tables."""
+    model = active_model(municipality_id=municipality.pk)
+    out = defaultdict(Counter)
+    rounds = Round.objects.filter(municipality=municipality, state="complete")
+    for r in rounds.select_related("enrolment"):
+        key = (r.team_id, quarter_of(r.round_date))
+        out[key]["done"] += 1
+        score = Score.objects.get(
+            round=r, model_version=model, superseded_at__isnull=True
+        )
+        if score.klass:
+            out[key][score.klass] += 1
+        out[key]["p12_n"] += 1
+    for spell in Enrolment.objects.filter(municipality=municipality).select_related(
+        "citizen"
+    ):
+        dates = sorted(
+            r.round_date for r in rounds.filter(enrolment=spell).order_by("round_date")
+        )
+        interval = spell.citizen.round_interval_days or municipality.round_interval_days
+        dues = [spell.start] if not dates else []
+        dues += [d + timedelta(days=interval) for d in dates]
+        for due in dues:
+            if due > (spell.end or TODAY) or due > TODAY:
+                continue
+            placed = (
+                Assignment.objects.filter(enrolment=spell, start__lte=due)
+                .order_by("-start")
+                .first()
+            )
+            out[(placed.team_id, quarter_of(due))]["due"] += 1
+    for o in municipality.outcome_set.filter(
+        kind__in=["job", "education", "other_exit"]
+    ):
+        spell = o.enrolment
+        placed = (
+            Assignment.objects.filter(enrolment=spell, start__lte=o.date)
+            .order_by("-start")
+            .first()
+        )
+        key = (placed.team_id, quarter_of(o.date))
+        out[key][o.kind] += 1
+        out[key][f"{o.kind}_days"] += (o.date - spell.start).days
+    return {k: +v for k, v in out.items()}
+
+
+def test_the_aggregates_equal_a_direct_computation(world, history):
+    result = refresh(world.municipality)
+    got = by_team_quarter(DashboardCell.objects.filter(refresh=result))
+    assert got == direct(world.municipality)
+    # the round on the last day of a quarter counts in that quarter
+    q1 = got[(world.team.pk, date(2025, 1, 1))]
+    assert q1["done"] == 3
+    # after the move the May round counts for the other team
+    assert got[(world.other_team.pk, date(2025, 4, 1))]["done"] == 1
+    # the correction: the March round's current score, not the superseded one
+    march = Round.objects.get(round_date=date(2025, 3, 31))
+    assert Score.objects.filter(round=march).count() == 2
+    # standstill before the correction (the same answers as in January), progress
+    # after it
+    assert (q1["progress"], q1.get("standstill", 0)) == (1, 0)
+
+
+def test_members_are_the_citizens_behind_each_figure(world, history):
+    anna, bo = history
+    result = refresh(world.municipality)
+    cells = DashboardCell.objects.filter(refresh=result)
+    done_q1 = DashboardMember.objects.filter(
+        cell__in=cells.filter(team=world.team, quarter=date(2025, 1, 1)), figure="done"
+    )
+    assert set(done_q1.values_list("citizen_id", flat=True)) == {anna.pk, bo.pk}
+    exits = DashboardMember.objects.filter(cell__in=cells, figure="outcome")
+    assert set(exits.values_list("category", "citizen_id")) == {
+        ("other_exit", bo.pk),
+        ("job", bo.pk),
+    }
+
+
+def test_a_refresh_replaces_the_previous_one(world, history):
+    first = refresh(world.municipality)
+    second = refresh(world.municipality)
+    assert list(DashboardRefresh.objects.values_list("pk", flat=True)) == [second.pk]
+    assert not DashboardCell.objects.filter(refresh_id=first.pk).exists()
+
+
+def test_scores_changing_queue_a_refresh(world, history):
+    from bip.jobs.models import Job
+
+    assert Job.objects.filter(kind="reports.dashboards").exists()
