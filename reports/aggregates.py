@@ -29,6 +29,7 @@ from interventions.models import InterventionEpisode, Outcome
 from measurements.models import IndicatorScore, Round, Score
 from measurements.scoring.panel import EVENT_KINDS, with_events
 from measurements.scoring.versions import active_model
+from reports import comparison
 from reports.models import DashboardCell, DashboardMember, DashboardRefresh
 
 KIND = "reports.dashboards"
@@ -250,11 +251,13 @@ class Cell:
     members: set[tuple[str, str, int]] = field(default_factory=set)
 
     def add_oe(self, measure: str, observed: float, expected: float) -> None:
-        sums = self.oe.setdefault(measure, {"n": 0, "o": 0.0, "e": 0.0, "v": 0.0})
+        """Sums for reports.comparison.compare_sums: units, observed, sum of p and of
+        p squared."""
+        sums = self.oe.setdefault(measure, {"n": 0, "o": 0.0, "e": 0.0, "s": 0.0})
         sums["n"] += 1
         sums["o"] += observed
         sums["e"] += expected
-        sums["v"] += expected * (1.0 - expected)
+        sums["s"] += expected * expected
 
 
 def _key(row: Any, day: date) -> tuple[Any, ...]:
@@ -406,17 +409,21 @@ def _expected(
     education start in the round's window against the model's quarterly hazard
     (windows the register does not cover yet are left out); progress against the
     municipality's share of progress among rounds that started at the same level
-    (a fifth of the indicator part of the linear predictor at the previous round)."""
+    (a fifth of the indicator part of the linear predictor at the previous round).
+    The expectations are centred on the municipality's observed total, so a case
+    worker is compared with colleagues, not with the model's overall level."""
     scored = rounds[rounds["hazard_q"].notna()]
     if not scored.empty:
         jobs_ = data.outcomes[data.outcomes["kind"].isin(EVENT_KINDS)][
             ["citizen_id", "date"]
         ]
         flagged = with_events(scored, jobs_, known_until=data.known_until)
-        for row in flagged[flagged["censored"] == 0].itertuples(index=False):
-            cells[_key(row, row.round_date)].add_oe(
-                "job", float(row.event), float(row.hazard_q)
-            )
+        flagged = flagged[flagged["censored"] == 0]
+        expected, _shift = comparison.centred(
+            flagged["event"].to_numpy(), flagged["hazard_q"].to_numpy()
+        )
+        for row, p in zip(flagged.itertuples(index=False), expected, strict=True):
+            cells[_key(row, row.round_date)].add_oe("job", float(row.event), float(p))
     start = rounds.groupby("enrolment_id")["indicator_lp"].shift(1)
     classified = rounds.assign(start=start)
     classified = classified[
@@ -424,13 +431,11 @@ def _expected(
     ]
     if classified.empty:
         return
-    bands = (
-        pd.qcut(classified["start"].rank(method="first"), LEVEL_BANDS, labels=False)
-        if len(classified) >= LEVEL_BANDS
-        else pd.Series(0, index=classified.index)
+    progress = (classified["klass"] == "progress").to_numpy(dtype=float)
+    bands = comparison.level_bands(classified["start"].to_numpy(), bands=LEVEL_BANDS)
+    share, _shift = comparison.centred(
+        progress, comparison.stratum_shares(progress, bands)
     )
-    progress = (classified["klass"] == "progress").astype(float)
-    share = progress.groupby(bands).transform("mean")
     for row, observed, expected in zip(
         classified.itertuples(index=False), progress, share, strict=True
     ):

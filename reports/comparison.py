@@ -219,11 +219,54 @@ def compare(
     people: list[set[Hashable]] = [set() for _ in range(k)]
     for i, person in zip(index, citizens, strict=True):
         people[i].add(person)
-    n_citizens = np.array([len(c) for c in people], dtype=int)
     n_units = np.bincount(index, minlength=k)
-    n_obs = np.bincount(index, weights=o, minlength=k).round().astype(int)
+    n_obs = np.bincount(index, weights=o, minlength=k)
     e = np.bincount(index, weights=p, minlength=k)
     s = np.bincount(index, weights=p * p, minlength=k)
+    sums = [
+        Sums(
+            key=key,
+            n_citizens=len(people[i]),
+            n_units=int(n_units[i]),
+            observed=float(n_obs[i]),
+            expected=float(e[i]),
+            squares=float(s[i]),
+        )
+        for key, i in codes.items()
+    ]
+    return compare_sums(
+        sums, min_citizens=min_citizens, funnel_points=funnel_points, shift=shift
+    )
+
+
+@dataclass(frozen=True)
+class Sums:
+    """What the comparison needs of a case worker's units: their number, the citizens
+    behind them, the observed count, and the sums of p and of p squared (already
+    centred where wanted). Sums add up, so stored aggregates serve too."""
+
+    key: Hashable
+    n_citizens: int
+    n_units: int
+    observed: float
+    expected: float
+    squares: float
+
+
+def compare_sums(
+    sums: Iterable[Sums],
+    *,
+    min_citizens: int = SMALL,
+    funnel_points: int = FUNNEL_POINTS,
+    shift: float | None = None,
+) -> Comparison:
+    """compare() from each case worker's sums, in the order given."""
+    sums = list(sums)
+    n_citizens = np.array([x.n_citizens for x in sums], dtype=int)
+    n_units = np.array([x.n_units for x in sums], dtype=int)
+    n_obs = np.array([x.observed for x in sums], dtype=float).round().astype(int)
+    e = np.array([x.expected for x in sums], dtype=float)
+    s = np.array([x.squares for x in sums], dtype=float)
 
     # E = 0 (nothing expected): shown, but no ratio; sum p^2 underflows only for
     # probabilities of about 1e-160, where there is nothing to compare either
@@ -231,9 +274,9 @@ def compare(
     ratio, low, high, positions = _figures(n_obs[figured], e[figured], s[figured])
     at = np.cumsum(figured) - 1  # a case worker's place in the figures
     rows: list[Shown | Suppressed] = []
-    for key, i in codes.items():
+    for i, x in enumerate(sums):
         if n_citizens[i] < min_citizens:
-            rows.append(Suppressed(key=key))
+            rows.append(Suppressed(key=x.key))
             continue
         figures: dict[str, Any] = {
             "ratio": None,
@@ -253,7 +296,7 @@ def compare(
             }
         rows.append(
             Shown(
-                key=key,
+                key=x.key,
                 n_citizens=int(n_citizens[i]),
                 n_units=int(n_units[i]),
                 observed=int(n_obs[i]),
@@ -261,8 +304,8 @@ def compare(
                 **figures,
             )
         )
-    total = float(p.sum())
-    pooled = float((p * p).sum()) / total if total > 0 else None
+    total = float(e.sum())
+    pooled = float(s.sum()) / total if total > 0 else None
     points: tuple[FunnelPoint, ...] = ()
     if pooled is not None and pooled < 1 and figured.any():
         points = funnel(
