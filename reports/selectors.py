@@ -16,6 +16,9 @@ from citizens.models import Citizen
 from citizens.selectors import citizen_list
 from measurements.models import AssociationSnapshot
 from measurements.scoring.associations import KIND as ASSOCIATIONS_JOB
+from measurements.selectors import caseload_list
+from reports.aggregates import KIND as DASHBOARDS_JOB
+from reports.models import DashboardCell, DashboardMember, DashboardRefresh
 
 
 def led_teams(*, viewer: User) -> QuerySet[Team]:
@@ -103,3 +106,157 @@ def associations_running(*, viewer: User) -> Job | None:
         kind=ASSOCIATIONS_JOB,
         state__in=[Job.State.PENDING, Job.State.RUNNING],
     ).first()
+
+
+# --- The dashboards (docs/dashboards.md): figures from the aggregate tables only ---
+
+
+def dashboard_refresh(*, viewer: User) -> DashboardRefresh | None:
+    """The newest refresh of the viewer's municipality (every figure's "as of")."""
+    return (
+        DashboardRefresh.objects.filter(
+            municipality_id=scope_for(viewer).municipality_id
+        )
+        .select_related("model_version")
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
+
+
+def dashboards_running(*, viewer: User) -> Job | None:
+    """A waiting or running refresh, for the admin."""
+    scope = scope_for(viewer)
+    if not scope.is_municipal_admin:
+        return None
+    return Job.objects.filter(
+        municipality_id=scope.municipality_id,
+        kind=DASHBOARDS_JOB,
+        state__in=[Job.State.PENDING, Job.State.RUNNING],
+    ).first()
+
+
+def dashboard_units(*, viewer: User, drill: bool = False) -> QuerySet[Unit]:
+    """Job centres whose dashboard the viewer may open: every unit of the
+    municipality for admins (and analysts, but not to drill down), a team leader's
+    own job centre(s)."""
+    scope = scope_for(viewer)
+    units = Unit.objects.filter(municipality_id=scope.municipality_id).order_by("name")
+    if scope.is_municipal_admin or (scope.is_analyst and not drill):
+        return units
+    return units.filter(pk__in=sorted(scope.led_unit_ids))
+
+
+def dashboard_unit_get(*, viewer: User, pk: Any, drill: bool = False) -> Unit:
+    return scoped_get(dashboard_units(viewer=viewer, drill=drill), pk, viewer=viewer)
+
+
+def dashboard_teams(*, viewer: User, drill: bool = False) -> QuerySet[Team]:
+    """Teams whose dashboard the viewer may open: every team for admins (and
+    analysts, but not to drill down), the teams a team leader leads."""
+    scope = scope_for(viewer)
+    teams = (
+        Team.objects.filter(municipality_id=scope.municipality_id)
+        .select_related("unit")
+        .order_by("name")
+    )
+    if scope.is_municipal_admin or (scope.is_analyst and not drill):
+        return teams
+    return teams.filter(pk__in=sorted(scope.led_team_ids))
+
+
+def dashboard_team_get(*, viewer: User, pk: Any, drill: bool = False) -> Team:
+    return scoped_get(dashboard_teams(viewer=viewer, drill=drill), pk, viewer=viewer)
+
+
+def dashboard_caseworkers(*, viewer: User) -> QuerySet[User]:
+    """Case workers whose figures the viewer may see: anyone who has been a case
+    worker in the municipality for admins, in a led team for team leaders, oneself
+    for a case worker; nobody for analysts (aggregates only)."""
+    scope = scope_for(viewer)
+    caseworkers = Membership.objects.filter(
+        municipality_id=scope.municipality_id, role=Role.CASEWORKER
+    )
+    if scope.is_municipal_admin:
+        ids = caseworkers.values("user_id")
+    elif scope.led_team_ids:
+        ids = caseworkers.filter(team_id__in=sorted(scope.led_team_ids)).values(
+            "user_id"
+        )
+    else:
+        ids = None
+    users = User.objects.none()
+    if ids is not None:
+        users = User.objects.filter(pk__in=ids)
+    if scope.is_caseworker:
+        users = users | User.objects.filter(pk=viewer.pk)
+    return users.order_by("first_name", "last_name", "pk")
+
+
+def dashboard_caseworker_get(*, viewer: User, pk: Any) -> User:
+    return scoped_get(dashboard_caseworkers(viewer=viewer), pk, viewer=viewer)
+
+
+def _cells_q(*, viewer: User, level: str, obj: Any) -> dict[str, Any]:
+    """The cells of a page: the unit's, the team's, or the case worker's (within the
+    teams a team leader leads unless the viewer is the case worker or an admin)."""
+    if level == "unit":
+        return {"unit_id": obj.pk}
+    if level == "team":
+        return {"team_id": obj.pk}
+    scope = scope_for(viewer)
+    if scope.is_municipal_admin or obj.pk == viewer.pk:
+        return {"caseworker_id": obj.pk}
+    return {"caseworker_id": obj.pk, "team_id__in": sorted(scope.led_team_ids)}
+
+
+def dashboard_cells(
+    *, viewer: User, refresh: DashboardRefresh, level: str, obj: Any
+) -> list[DashboardCell]:
+    """Every cell of the page's unit, team or case worker in the refresh (one
+    query; the page filters quarters and target groups from them)."""
+    return list(
+        DashboardCell.objects.filter(
+            refresh=refresh,
+            municipality_id=scope_for(viewer).municipality_id,
+            **_cells_q(viewer=viewer, level=level, obj=obj),
+        ).order_by("quarter", "pk")
+    )
+
+
+def dashboard_citizens(
+    *,
+    viewer: User,
+    refresh: DashboardRefresh,
+    level: str,
+    obj: Any,
+    figure: str,
+    category: str,
+    quarters: list[Any],
+    target_group_id: int | None,
+    today: Any,
+    model_version_id: int | None,
+) -> QuerySet[Citizen]:
+    """The citizens behind a figure (its members in the matching cells), within the
+    viewer's citizen scope, as the caseload lists them."""
+    cells = DashboardCell.objects.filter(
+        refresh=refresh,
+        municipality_id=scope_for(viewer).municipality_id,
+        quarter__in=quarters,
+        **_cells_q(viewer=viewer, level=level, obj=obj),
+    )
+    if target_group_id:
+        cells = cells.filter(target_group_id=target_group_id)
+    members = DashboardMember.objects.filter(
+        cell__in=cells, figure=figure, category=category
+    ).values("citizen_id")
+    return (
+        caseload_list(
+            viewer=viewer,
+            today=today,
+            mine=False,
+            sort="name",
+            model_version_id=model_version_id,
+        )
+        .filter(pk__in=members)
+        .select_related("team", "caseworker")
+    )

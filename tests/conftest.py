@@ -227,6 +227,9 @@ def owned_objects(citizen, caseworker, municipal_admin, world):
         account=integration, valid_days=30, by=municipal_admin
     )
     return {
+        "unit": world.unit,
+        "team": world.team,
+        "caseworker": caseworker,
         "integrationaccount": integration,
         "apitoken": api_token,
         "modelversion": model,

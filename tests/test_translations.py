@@ -181,6 +181,7 @@ NOT_PAGES = {
     "home": {302},  # sends each role to its start page
     "accounts:keepalive": {405},  # POST only
     "reports:associations_compute": {403, 405},  # POST only
+    "reports:dashboard_refresh": {403, 405},  # POST only
     "measurements:correct": {302, 404},  # the round is not locked yet: to the round
     "imports:report": {200, 403},  # a CSV file
     "jobs:status": {200, 404},  # JSON
