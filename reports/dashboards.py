@@ -212,6 +212,8 @@ def classes_figure(
         totals["still"] += counts["standstill"] + counts["regression"]
         share_numbers = [_share(numbers[k], n_total) for k in CLASSES]
         for k, s in zip(CLASSES, share_numbers, strict=True):
+            s.drill = numbers[k].drill  # a share leads to the same citizens
+        for k, s in zip(CLASSES, share_numbers, strict=True):
             shares[k].append(s)
         rows.append(
             Row(
