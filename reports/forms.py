@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reports.caseworkers import quarter_label
@@ -24,10 +25,13 @@ class QuarterRangeForm(forms.Form):
         choices = [(q.isoformat(), quarter_label(q)) for q in quarters]
         for name in ("first", "last"):
             self.fields[name].choices = choices
-        if quarters:
+        # by default the last four quarters up to the current one (later quarters
+        # hold only rounds falling due)
+        past = [q for q in quarters if q <= timezone.localdate()] or quarters
+        if past:
             self.initial = {
-                "first": quarters[-DEFAULT_QUARTERS:][0].isoformat(),
-                "last": quarters[-1].isoformat(),
+                "first": past[-DEFAULT_QUARTERS:][0].isoformat(),
+                "last": past[-1].isoformat(),
             }
 
     def clean(self) -> dict[str, Any]:

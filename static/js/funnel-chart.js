@@ -34,8 +34,9 @@
       options: {
         animation: false,
         aspectRatio: 1.8,
+        locale: document.documentElement.lang || "da",
         scales: {
-          x: { type: "logarithmic", title: { display: true, text: d.expectedLabel } },
+          x: { title: { display: true, text: d.expectedLabel } },
           y: { min: 0, title: { display: true, text: d.ratioLabel } },
         },
         plugins: {

@@ -249,3 +249,23 @@ def test_queries_do_not_grow_with_the_cells(
                 citizens=range(1000 * i, 1000 * i + 10),
             )
     assert count() == few
+
+
+def test_by_default_the_last_four_quarters_up_to_today(
+    client, world, team_leader, refresh, caseworker, team_figures
+):
+    """Quarters after today hold only rounds falling due: not the default."""
+    add_cell(
+        refresh,
+        team=world.team,
+        caseworker=caseworker,
+        quarter=date(2099, 1, 1),
+        progress=oe(10, 3, 3, 0.3),
+        job=oe(10, 1, 0.5, 0.05),
+        citizens=range(10),
+    )
+    client.force_login(team_leader)
+    response = client.get(url(world.team))
+    form = response.context["form"]
+    assert form.period() == (QUARTERS[0], QUARTERS[-1])
+    assert "2099" in response.content.decode()  # still a choice
