@@ -198,6 +198,10 @@ def _page(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
             "caseload": scope.sees_people and level != "unit",
             "can_refresh": scope.is_municipal_admin,
             "job": dashboards_running(viewer=viewer),
+            # the case-worker comparison: for the team's leaders only
+            "comparison": reverse("reports:comparison", args=[obj.pk])
+            if level == "team" and obj.pk in scope.led_team_ids
+            else "",
         },
     )
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from interventions.mix import Mix
 from measurements.indicators import INDICATORS
+from reports.caseworkers import quarter_label
 from reports.suppression import MASK, SMALL, suppress, suppress_total
 
 CLASSES = ("progress", "standstill", "regression")
@@ -36,13 +37,6 @@ OUTCOME_LABELS = {
 }
 DASH = "\u2013"  # a figure left out
 FIGURES = ("rounds", "classes", "indicators", "mix", "p12", "outcomes")
-
-
-def quarter_label(quarter: date) -> str:
-    return _("%(year)s Q%(quarter)s") % {
-        "year": quarter.year,
-        "quarter": (quarter.month - 1) // 3 + 1,
-    }
 
 
 @dataclass

@@ -228,7 +228,6 @@ def owned_objects(citizen, caseworker, municipal_admin, world):
     )
     return {
         "unit": world.unit,
-        "team": world.team,
         "caseworker": caseworker,
         "integrationaccount": integration,
         "apitoken": api_token,
@@ -240,6 +239,7 @@ def owned_objects(citizen, caseworker, municipal_admin, world):
         "job": job,
         "round": round_start(citizen=citizen, by=caseworker),
         "instrument": draft,
+        "team": world.team,
     }
 
 

@@ -66,7 +66,7 @@ def test_a_team_leader_steers_by_the_dashboard(
     info.value.save_as(path)
     text = path.read_text(encoding="utf-8")
     assert text.startswith("\ufeff")
-    assert "2025 K1;4;2;1;7" in text
+    assert "1. kvt. 2025;4;2;1;7" in text
 
     # the case worker's own dashboard
     page.goto(f"{live_server.url}/reports/dashboard/caseworker/{caseworker.pk}/")

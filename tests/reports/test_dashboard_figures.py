@@ -97,10 +97,10 @@ def english():
 
 def test_the_figures_equal_their_cells_unsuppressed():
     rounds = rounds_figure(CELLS, [Q1, Q2], suppressed=False)
-    assert texts(rounds, "2025 Q1") == ["10", "9", "90 %"]
-    assert texts(rounds, "2025 Q2") == ["7", "8", "114 %"]
+    assert texts(rounds, "Q1 2025") == ["10", "9", "90 %"]
+    assert texts(rounds, "Q2 2025") == ["7", "8", "114 %"]
     classes = classes_figure(CELLS, [Q1, Q2], suppressed=False)
-    assert texts(classes, "2025 Q1") == ["6", "2", "1", "9", "67 %", "22 %", "11 %"]
+    assert texts(classes, "Q1 2025") == ["6", "2", "1", "9", "67 %", "22 %", "11 %"]
     # 2 + 1 + 5 of 19 stood still or regressed
     assert "42 %" in classes.note
     p12 = p12_figure(CELLS, [Q1, Q2], suppressed=False)
@@ -116,13 +116,13 @@ def test_the_figures_equal_their_cells_unsuppressed():
 
 def test_each_shown_count_names_the_citizens_behind_it():
     classes = classes_figure(CELLS, [Q1, Q2], suppressed=False)
-    q1 = next(r for r in classes.rows if r.label == "2025 Q1")
+    q1 = next(r for r in classes.rows if r.label == "Q1 2025")
     assert [n.drill for n in q1.cells[:3]] == [
         ("class", "progress", "2025-01-01"),
         ("class", "standstill", "2025-01-01"),
         ("class", "regression", "2025-01-01"),
     ]
-    q2 = next(r for r in classes.rows if r.label == "2025 Q2")
+    q2 = next(r for r in classes.rows if r.label == "Q2 2025")
     assert q2.cells[2].drill is None  # 0: nobody behind it
     chart = classes.chart["datasets"][0]
     assert chart["drill"][0] == ["class", "progress", "2025-01-01"]
@@ -130,16 +130,16 @@ def test_each_shown_count_names_the_citizens_behind_it():
 
 def test_small_counts_are_hidden_and_none_follows_from_the_others():
     classes = classes_figure(CELLS, [Q1, Q2], suppressed=True)
-    q1 = texts(classes, "2025 Q1")
+    q1 = texts(classes, "Q1 2025")
     # 2 and 1 hidden; the total 9 and the 6 shown do not tell them apart
     assert q1[:4] == ["6", "<5", "<5", "9"]
-    q2 = texts(classes, "2025 Q2")
+    q2 = texts(classes, "Q2 2025")
     # 5, 5, 0 of 10: nothing small, nothing hidden
     assert q2[:4] == ["5", "5", "0", "10"]
     lone = classes_figure(
         [cell(Q3, progress=7, standstill=3, regression=0)], [Q3], suppressed=True
     )
-    row = texts(lone, "2025 Q3")
+    row = texts(lone, "Q3 2025")
     assert row[:4] == ["<5", "<5", "0", "10"]
     # the shares of the hidden counts are hidden too
     assert row[4:6] == ["<5", "<5"]
@@ -169,7 +169,7 @@ def test_a_breakdown_per_team():
 def test_the_csv_rows_keep_numbers_as_numbers():
     header, rows = csv_rows(classes_figure(CELLS, [Q1], suppressed=True))
     assert header[0] == "Quarter"
-    assert rows[0][:5] == ["2025 Q1", 6, "<5", "<5", 9]
+    assert rows[0][:5] == ["Q1 2025", 6, "<5", "<5", 9]
     assert rows[0][5] == 66.7
 
 
@@ -202,7 +202,7 @@ def test_the_page_figures_equal_a_direct_computation_over_the_rounds(
     figs = {f.key: f for f in figures(cells, quarters, suppressed=False)}
     for q in quarters:
         counts = direct.get((world.team.pk, q), Counter())
-        label = f"{q.year} Q{(q.month - 1) // 3 + 1}"
+        label = f"Q{(q.month - 1) // 3 + 1} {q.year}"
         assert texts(figs["rounds"], label)[1] == str(counts["done"]), q
         assert texts(figs["classes"], label)[:3] == [
             str(counts[k]) for k in ("progress", "standstill", "regression")

@@ -189,8 +189,8 @@ def test_a_team_leader_lands_on_the_job_centre_dashboard(client, team_leader, da
     html = response.content.decode()
     assert "Job centre" in html
     # the job centre's Q1: 4 + 5 progress, 2 + 1 standstill, 1 + 1 regression
-    assert row(html, "classes", "2025 Q1")[:4] == ["9", "<5", "<5", "14"]
-    assert row(html, "rounds", "2025 Q1")[:2] == ["15", "14"]
+    assert row(html, "classes", "Q1 2025")[:4] == ["9", "<5", "<5", "14"]
+    assert row(html, "rounds", "Q1 2025")[:2] == ["15", "14"]
     assert "as of" in html.lower()
     assert AuditEvent.objects.filter(
         actor_id=team_leader.pk, action="dashboard.view"
@@ -203,7 +203,7 @@ def test_small_cells_are_hidden_with_their_complement(client, team_leader, dash)
     client.force_login(team_leader)
     english(client)
     html = client.get(reverse("reports:dashboard")).content.decode()
-    cells = row(html, "classes", "2025 Q2")
+    cells = row(html, "classes", "Q2 2025")
     assert cells[:4] == ["<5", "<5", "0", "8"]
     shown = [int(c) for c in cells[:3] if c.isdigit()]
     assert sum(shown) != 8  # the total minus the shown cells does not give a count
@@ -217,12 +217,12 @@ def test_the_team_page_shows_the_team_unsuppressed(client, team_leader, dash, wo
     html = client.get(
         reverse("reports:dashboard_team", args=[world.team.pk])
     ).content.decode()
-    assert row(html, "classes", "2025 Q1")[:4] == ["4", "2", "1", "7"]
+    assert row(html, "classes", "Q1 2025")[:4] == ["4", "2", "1", "7"]
     assert row(html, "outcomes", "Job") == ["2", "100"]
     assert row(html, "indicators", "Belief in getting a job")[:2] == ["2.0", "3.0"]
     assert row(html, "p12", "Average job probability")[:2] == ["30 %", "35 %"]
     # team B's figures are not on team A's page
-    assert row(html, "rounds", "2025 Q1")[:2] == ["8", "7"]
+    assert row(html, "rounds", "Q1 2025")[:2] == ["8", "7"]
 
 
 def test_the_filter_chooses_quarters_and_target_group(
@@ -239,9 +239,9 @@ def test_the_filter_chooses_quarters_and_target_group(
             "target_group": groups[1].pk,
         },
     ).content.decode()
-    assert row(html, "rounds", "2025 Q2")[:2] == ["2", "2"]
+    assert row(html, "rounds", "Q2 2025")[:2] == ["2", "2"]
     with pytest.raises(AssertionError):
-        row(html, "rounds", "2025 Q1")
+        row(html, "rounds", "Q1 2025")
     # the links keep the filter
     assert f"target_group={groups[1].pk}" in html
 
@@ -265,7 +265,7 @@ def test_a_bad_filter_shows_an_error(client, team_leader, dash, world, params):
     assert "The filter could not be used" in html
     assert 'aria-invalid="true"' in html
     # the default quarters are shown instead
-    assert row(html, "rounds", "2025 Q1")[:2] == ["8", "7"]
+    assert row(html, "rounds", "Q1 2025")[:2] == ["8", "7"]
 
 
 @pytest.fixture
@@ -299,7 +299,7 @@ def test_an_analyst_sees_aggregates_but_never_citizens(
     html = client.get(
         reverse("reports:dashboard_unit", args=[world.unit.pk])
     ).content.decode()
-    assert row(html, "classes", "2025 Q1")[:4] == ["9", "<5", "<5", "14"]
+    assert row(html, "classes", "Q1 2025")[:4] == ["9", "<5", "<5", "14"]
     assert "/citizens/?" not in html  # no drill-down links
     for name, pk in (
         ("reports:dashboard_unit_citizens", world.unit.pk),
@@ -317,7 +317,7 @@ def test_a_case_worker_sees_only_their_own_figures(
     client.force_login(caseworker)
     english(client)
     html = client.get(reverse("reports:dashboard_mine")).content.decode()
-    assert row(html, "rounds", "2025 Q1")[:2] == ["8", "7"]
+    assert row(html, "rounds", "Q1 2025")[:2] == ["8", "7"]
     assert (
         client.get(
             reverse("reports:dashboard_caseworker", args=[other_team_caseworker.pk])
@@ -422,13 +422,13 @@ def test_each_table_downloads_as_csv_in_both_dialects(client, team_leader, dash,
     plain = client.get(url, {"format": "csv", "figure": "classes", "dialect": "plain"})
     assert not plain.content.startswith("\ufeff".encode())
     rows = read_csv(plain, delimiter=",")
-    q1 = next(r for r in rows if r[0] == "2025 Q1")
+    q1 = next(r for r in rows if r[0] == "Q1 2025")
     assert q1[1:5] == ["4", "2", "1", "7"]
     assert q1[5] == "57.1"
     excel = read_csv(
         client.get(url, {"format": "csv", "figure": "classes"}), delimiter=";"
     )
-    assert next(r for r in excel if r[0] == "2025 Q1")[5] == "57,1"
+    assert next(r for r in excel if r[0] == "Q1 2025")[5] == "57,1"
     assert (
         AuditEvent.objects.filter(
             actor_id=team_leader.pk, action="dashboard.csv"
@@ -449,7 +449,7 @@ def test_the_csv_of_the_job_centre_keeps_small_cells_hidden(
         ),
         delimiter=",",
     )
-    assert next(r for r in rows if r[0] == "2025 Q2")[1:5] == ["<5", "<5", "0", "8"]
+    assert next(r for r in rows if r[0] == "Q2 2025")[1:5] == ["<5", "<5", "0", "8"]
 
 
 def test_anonymous_is_sent_to_log_in(client, dash, world):
@@ -559,3 +559,15 @@ def test_queries_per_page_do_not_grow_with_the_rounds(
         )
         counts.append(queries(client, url))
     assert counts[0] == counts[1]
+
+
+def test_the_team_page_links_its_leader_to_the_case_worker_comparison(
+    client, team_leader, municipal_admin, dash, world
+):
+    url = reverse("reports:dashboard_team", args=[world.team.pk])
+    client.force_login(team_leader)
+    assert reverse("reports:comparison", args=[world.team.pk]) in (
+        client.get(url).content.decode()
+    )
+    client.force_login(municipal_admin)
+    assert 'id="comparison-link"' not in client.get(url).content.decode()
