@@ -118,18 +118,6 @@ def led_team_get(*, viewer: User, pk: Any) -> Team:
     return scoped_get(led_teams(viewer=viewer), pk, viewer=viewer)
 
 
-def latest_refresh(*, viewer: User) -> DashboardRefresh | None:
-    """The newest computation of the dashboards of the viewer's municipality."""
-    return (
-        DashboardRefresh.objects.filter(
-            municipality_id=scope_for(viewer).municipality_id
-        )
-        .select_related("model_version")
-        .order_by("-computed_at")
-        .first()
-    )
-
-
 def refresh_quarters(*, refresh: DashboardRefresh) -> list[date]:
     """The quarters a refresh has figures for, oldest first."""
     return list(
