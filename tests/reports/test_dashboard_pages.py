@@ -529,17 +529,23 @@ def queries(client, url):
 
 
 @pytest.mark.parametrize(
-    "name", ["reports:dashboard_team", "reports:dashboard_team_citizens"]
+    ("name", "obj"),
+    [
+        ("reports:dashboard_team", "team"),
+        ("reports:dashboard_team_citizens", "team"),
+        ("reports:dashboard_unit", "unit"),
+        ("reports:dashboard_unit_citizens", "unit"),
+    ],
 )
 def test_queries_per_page_do_not_grow_with_the_rounds(
-    client, team_leader, world, caseworker, groups, name
+    client, team_leader, world, caseworker, groups, name, obj
 ):
     mine = [CitizenFactory(team=world.team, caseworker=caseworker) for _ in range(7)]
     ids = [c.pk for c in mine]
     model = active_model(municipality_id=world.municipality.pk)
     counts = []
     client.force_login(team_leader)
-    url = reverse(name, args=[world.team.pk]) + "?figure=done"
+    url = reverse(name, args=[getattr(world, obj).pk]) + "?figure=done"
     for rounds in (100, 10_000):
         DashboardRefresh.objects.all().delete()
         refresh = DashboardRefresh.objects.create(
