@@ -52,6 +52,7 @@ from reports.selectors import (
     dashboard_unit_get,
     dashboard_units,
     dashboards_running,
+    unit_teams,
 )
 
 PAGE_SIZE = 50
@@ -218,13 +219,17 @@ def _parts(
     link to its own dashboard where the viewer may open it."""
     if level == "unit":
         figures_by = breakdown(cells, by="team_id", suppressed=suppressed)
-        teams = list(dashboard_teams(viewer=viewer).filter(unit_id=obj.pk))
+        opens = set(dashboard_teams(viewer=viewer).values_list("pk", flat=True))
         rows = []
-        for team in teams:
+        for team in unit_teams(viewer=viewer, unit=obj):
             part = figures_by.get(team.pk)
             if part is None:
                 continue
-            url = reverse("reports:dashboard_team", args=[team.pk])
+            url = (
+                reverse("reports:dashboard_team", args=[team.pk])
+                if team.pk in opens
+                else ""
+            )
             rows.append({"label": team.name, "url": url, "part": part})
         return rows
     if level == "team":

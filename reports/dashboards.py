@@ -496,36 +496,46 @@ class Part:
 
 def breakdown(cells: Iterable[Any], *, by: str, suppressed: bool) -> dict[Any, Part]:
     """Per team (`by="team_id"`) or case worker: rounds due and done, the shares of
-    progress and of standstill or regression, and outcomes into job or education."""
+    progress and of standstill or regression, and outcomes into job or education.
+    Each count column is suppressed as a whole: its sum is the page's total."""
     groups: dict[Any, list[Any]] = defaultdict(list)
     for c in cells:
         groups[getattr(c, by)].append(c)
-    out = {}
+    columns: dict[str, dict[Any, int]] = {"due": {}, "done": {}, "into": {}}
+    shares: dict[Any, tuple[Number, Number]] = {}
     for key, group in groups.items():
-        due = sum(c.rounds_due for c in group)
-        done = sum(c.rounds_done for c in group)
-        counts = {k: sum(getattr(c, k) for c in group) for k in CLASSES}
-        classified = sum(counts.values())
-        into = sum(
+        columns["due"][key] = sum(c.rounds_due for c in group)
+        columns["done"][key] = sum(c.rounds_done for c in group)
+        columns["into"][key] = sum(
             int((c.outcomes or {}).get(k, {}).get("n", 0))
             for c in group
             for k in ("job", "education")
         )
-        small = suppressed and classified < SMALL
-        total = Number(str(classified), classified) if not small else Number(MASK)
-        out[key] = Part(
+        counts = {k: sum(getattr(c, k) for c in group) for k in CLASSES}
+        classified = sum(counts.values())
+        if suppressed and classified < SMALL:
+            shares[key] = (Number(DASH), Number(DASH))
+        else:
+            total = Number(str(classified), classified)
+            shares[key] = (
+                _share(Number("", counts["progress"]), total),
+                _share(Number("", counts["standstill"] + counts["regression"]), total),
+            )
+    shown = {
+        name: _masked_counts(values, suppressed=suppressed)
+        for name, values in columns.items()
+    }
+    return {
+        key: Part(
             key,
-            _count(due, suppressed=suppressed, drill=None),
-            _count(done, suppressed=suppressed, drill=None),
-            _share(Number("", counts["progress"]), total)
-            if not small
-            else Number(DASH),
-            _share(Number("", counts["standstill"] + counts["regression"]), total)
-            if not small
-            else Number(DASH),
-            _count(into, suppressed=suppressed, drill=None),
+            shown["due"][key],
+            shown["done"][key],
+            shares[key][0],
+            shares[key][1],
+            shown["into"][key],
         )
-    return out
+        for key in groups
+    }
 
 
 def csv_rows(figure: Figure) -> tuple[list[str], list[list[Any]]]:

@@ -197,6 +197,18 @@ def test_a_team_leader_lands_on_the_job_centre_dashboard(client, team_leader, da
     ).exists()
 
 
+def test_the_job_centre_lists_every_team_and_links_only_the_leaders_own(
+    client, team_leader, dash, world
+):
+    client.force_login(team_leader)
+    english(client)
+    html = client.get(reverse("reports:dashboard")).content.decode()
+    assert row(html, "parts", world.team.name)[:2] == ["16", "15"]
+    assert row(html, "parts", world.other_team.name)[:2] == ["7", "7"]
+    assert reverse("reports:dashboard_team", args=[world.team.pk]) in html
+    assert reverse("reports:dashboard_team", args=[world.other_team.pk]) not in html
+
+
 def test_small_cells_are_hidden_with_their_complement(client, team_leader, dash):
     """Q2 of the job centre: progress 5, standstill 3, regression 0 of 8. The 3
     alone hidden would follow from 8 - 5 - 0: the 5 is hidden too."""
