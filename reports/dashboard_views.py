@@ -188,6 +188,7 @@ def _page(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
             "obj": obj,
             "refresh": refresh,
             "form": form,
+            "filter_fields": _filter_fields(form, chosen, target_group),
             "quarters": [quarter_label(q) for q in chosen],
             "figures": figs,
             "charts": {f.key: f.chart for f in figs},
@@ -205,6 +206,28 @@ def _page(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
             else "",
         },
     )
+
+
+def _filter_fields(
+    form: DashboardFilter, chosen: list[date], target_group: int | None
+) -> list[tuple[Any, list[tuple[str, str, bool]]]]:
+    """The filter's fields with what is shown selected: the quarters and target
+    group the figures are for."""
+    selected = {
+        "quarter_from": chosen[0].isoformat() if chosen else "",
+        "quarter_to": chosen[-1].isoformat() if chosen else "",
+        "target_group": str(target_group or ""),
+    }
+    return [
+        (
+            form[name],
+            [
+                (str(value), str(label), str(value) == selected[name])
+                for value, label in form.fields[name].choices
+            ],
+        )
+        for name in FILTER_KEYS
+    ]
 
 
 def _parts(

@@ -187,7 +187,7 @@ def test_a_team_leader_lands_on_the_job_centre_dashboard(client, team_leader, da
     response = client.get(start["Location"])
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
-    assert "Job centre" in html
+    assert "Jobcenter Nord" in html
     # the job centre's Q1: 4 + 5 progress, 2 + 1 standstill, 1 + 1 regression
     assert row(html, "classes", "Q1 2025")[:4] == ["9", "<5", "<5", "14"]
     assert row(html, "rounds", "Q1 2025")[:2] == ["15", "14"]
