@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -111,7 +112,12 @@ def _mean(total: float, n: int, *, suppressed: bool, digits: int = 1) -> Number:
     if n == 0 or (suppressed and n < SMALL):
         return Number(DASH)
     value = total / n
-    return Number(f"{value:.{digits}f}", round(value, digits + 1))
+    return Number(_decimal(value, digits), round(value, digits + 1))
+
+
+def _decimal(value: float, digits: int) -> str:
+    """A number as the page's language writes it (a decimal comma in Danish)."""
+    return number_format(round(value, digits), decimal_pos=digits)
 
 
 def _chart(
@@ -396,7 +402,8 @@ def p12_figure(
             changes.append(Number(DASH))
         else:
             diff = avg.value - before.value
-            changes.append(Number(f"{diff:+.1f}", round(diff, 1)))
+            sign = "+" if diff >= 0 else "\u2212"
+            changes.append(Number(sign + _decimal(abs(diff), 1), round(diff, 1)))
     rows = [
         Row(
             _("%(low)s to %(high)s %%") % {"low": 10 * i, "high": 10 * (i + 1)},

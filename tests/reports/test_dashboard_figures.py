@@ -223,3 +223,12 @@ def test_the_page_figures_equal_a_direct_computation_over_the_rounds(
             str(counts[k]) for k in ("progress", "standstill", "regression")
         ], q
     assert TODAY.year == 2025
+
+
+def test_numbers_are_written_as_the_language_writes_them():
+    with translation.override("da"):
+        p12 = p12_figure(CELLS, [Q1, Q2], suppressed=False)
+        change = next(r for r in p12.rows if r.label.startswith("Ændring"))
+        assert change.cells[1].text == "+15,0"
+        rounds = rounds_figure(CELLS, [Q1], suppressed=False)
+        assert rounds.rows[0].label == "1. kvt. 2025"
