@@ -589,3 +589,39 @@ def test_the_team_page_links_its_leader_to_the_case_worker_comparison(
     )
     client.force_login(municipal_admin)
     assert 'id="comparison-link"' not in client.get(url).content.decode()
+
+
+def test_a_leader_opens_their_case_workers_but_no_one_elses(
+    client, team_leader, caseworker, other_team_caseworker, dash
+):
+    client.force_login(team_leader)
+    english(client)
+    response = client.get(reverse("reports:dashboard_caseworker", args=[caseworker.pk]))
+    assert response.status_code == HTTPStatus.OK
+    assert row(response.content.decode(), "rounds", "Q1 2025")[:2] == ["8", "7"]
+    for name in (
+        "reports:dashboard_caseworker",
+        "reports:dashboard_caseworker_citizens",
+    ):
+        response = client.get(
+            reverse(name, args=[other_team_caseworker.pk]), {"figure": "done"}
+        )
+        assert response.status_code == HTTPStatus.NOT_FOUND, name
+
+
+def test_an_admin_picks_a_job_centre_and_sees_exact_counts(
+    client, municipal_admin, dash, world
+):
+    client.force_login(municipal_admin)
+    english(client)
+    index = client.get(reverse("reports:dashboard")).content.decode()
+    url = reverse("reports:dashboard_unit", args=[world.unit.pk])
+    assert url in index
+    html = client.get(url).content.decode()
+    assert row(html, "classes", "Q1 2025")[:4] == ["9", "3", "2", "14"]
+    assert AuditEvent.objects.filter(
+        actor_id=municipal_admin.pk,
+        action="dashboard.view",
+        object_type="unit",
+        object_id=str(world.unit.pk),
+    ).exists()
