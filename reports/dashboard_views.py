@@ -189,6 +189,8 @@ def _page(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
             "refresh": refresh,
             "form": form,
             "filter_fields": _filter_fields(form, chosen, target_group),
+            # the other job centres the viewer may open
+            "units": list(dashboard_units(viewer=viewer)) if level == "unit" else [],
             "quarters": [quarter_label(q) for q in chosen],
             "figures": figs,
             "charts": {f.key: f.chart for f in figs},

@@ -625,3 +625,15 @@ def test_an_admin_picks_a_job_centre_and_sees_exact_counts(
         object_type="unit",
         object_id=str(world.unit.pk),
     ).exists()
+
+
+def test_an_admin_moves_between_job_centres(client, municipal_admin, dash, world):
+    from tests.factories import UnitFactory
+
+    second = UnitFactory(municipality=world.municipality, name="Jobcenter Syd")
+    client.force_login(municipal_admin)
+    html = client.get(
+        reverse("reports:dashboard_unit", args=[world.unit.pk])
+    ).content.decode()
+    assert reverse("reports:dashboard_unit", args=[second.pk]) in html
+    assert 'aria-current="page"' in html
