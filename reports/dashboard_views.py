@@ -52,6 +52,7 @@ from reports.selectors import (
     dashboard_unit_get,
     dashboard_units,
     dashboards_running,
+    unit_teams,
 )
 
 PAGE_SIZE = 50
@@ -187,6 +188,9 @@ def _page(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
             "obj": obj,
             "refresh": refresh,
             "form": form,
+            "filter_fields": _filter_fields(form, chosen, target_group),
+            # the other job centres the viewer may open
+            "units": list(dashboard_units(viewer=viewer)) if level == "unit" else [],
             "quarters": [quarter_label(q) for q in chosen],
             "figures": figs,
             "charts": {f.key: f.chart for f in figs},
@@ -206,6 +210,28 @@ def _page(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
     )
 
 
+def _filter_fields(
+    form: DashboardFilter, chosen: list[date], target_group: int | None
+) -> list[tuple[Any, list[tuple[str, str, bool]]]]:
+    """The filter's fields with what is shown selected: the quarters and target
+    group the figures are for."""
+    selected = {
+        "quarter_from": chosen[0].isoformat() if chosen else "",
+        "quarter_to": chosen[-1].isoformat() if chosen else "",
+        "target_group": str(target_group or ""),
+    }
+    return [
+        (
+            form[name],
+            [
+                (str(value), str(label), str(value) == selected[name])
+                for value, label in form.fields[name].choices
+            ],
+        )
+        for name in FILTER_KEYS
+    ]
+
+
 def _parts(
     viewer: User,
     scope: Scope,
@@ -218,13 +244,17 @@ def _parts(
     link to its own dashboard where the viewer may open it."""
     if level == "unit":
         figures_by = breakdown(cells, by="team_id", suppressed=suppressed)
-        teams = list(dashboard_teams(viewer=viewer).filter(unit_id=obj.pk))
+        opens = set(dashboard_teams(viewer=viewer).values_list("pk", flat=True))
         rows = []
-        for team in teams:
+        for team in unit_teams(viewer=viewer, unit=obj):
             part = figures_by.get(team.pk)
             if part is None:
                 continue
-            url = reverse("reports:dashboard_team", args=[team.pk])
+            url = (
+                reverse("reports:dashboard_team", args=[team.pk])
+                if team.pk in opens
+                else ""
+            )
             rows.append({"label": team.name, "url": url, "part": part})
         return rows
     if level == "team":

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -111,7 +112,12 @@ def _mean(total: float, n: int, *, suppressed: bool, digits: int = 1) -> Number:
     if n == 0 or (suppressed and n < SMALL):
         return Number(DASH)
     value = total / n
-    return Number(f"{value:.{digits}f}", round(value, digits + 1))
+    return Number(_decimal(value, digits), round(value, digits + 1))
+
+
+def _decimal(value: float, digits: int) -> str:
+    """A number as the page's language writes it (a decimal comma in Danish)."""
+    return number_format(round(value, digits), decimal_pos=digits)
 
 
 def _chart(
@@ -396,7 +402,8 @@ def p12_figure(
             changes.append(Number(DASH))
         else:
             diff = avg.value - before.value
-            changes.append(Number(f"{diff:+.1f}", round(diff, 1)))
+            sign = "+" if diff >= 0 else "\u2212"
+            changes.append(Number(sign + _decimal(abs(diff), 1), round(diff, 1)))
     rows = [
         Row(
             _("%(low)s to %(high)s %%") % {"low": 10 * i, "high": 10 * (i + 1)},
@@ -496,36 +503,46 @@ class Part:
 
 def breakdown(cells: Iterable[Any], *, by: str, suppressed: bool) -> dict[Any, Part]:
     """Per team (`by="team_id"`) or case worker: rounds due and done, the shares of
-    progress and of standstill or regression, and outcomes into job or education."""
+    progress and of standstill or regression, and outcomes into job or education.
+    Each count column is suppressed as a whole: its sum is the page's total."""
     groups: dict[Any, list[Any]] = defaultdict(list)
     for c in cells:
         groups[getattr(c, by)].append(c)
-    out = {}
+    columns: dict[str, dict[Any, int]] = {"due": {}, "done": {}, "into": {}}
+    shares: dict[Any, tuple[Number, Number]] = {}
     for key, group in groups.items():
-        due = sum(c.rounds_due for c in group)
-        done = sum(c.rounds_done for c in group)
-        counts = {k: sum(getattr(c, k) for c in group) for k in CLASSES}
-        classified = sum(counts.values())
-        into = sum(
+        columns["due"][key] = sum(c.rounds_due for c in group)
+        columns["done"][key] = sum(c.rounds_done for c in group)
+        columns["into"][key] = sum(
             int((c.outcomes or {}).get(k, {}).get("n", 0))
             for c in group
             for k in ("job", "education")
         )
-        small = suppressed and classified < SMALL
-        total = Number(str(classified), classified) if not small else Number(MASK)
-        out[key] = Part(
+        counts = {k: sum(getattr(c, k) for c in group) for k in CLASSES}
+        classified = sum(counts.values())
+        if suppressed and classified < SMALL:
+            shares[key] = (Number(DASH), Number(DASH))
+        else:
+            total = Number(str(classified), classified)
+            shares[key] = (
+                _share(Number("", counts["progress"]), total),
+                _share(Number("", counts["standstill"] + counts["regression"]), total),
+            )
+    shown = {
+        name: _masked_counts(values, suppressed=suppressed)
+        for name, values in columns.items()
+    }
+    return {
+        key: Part(
             key,
-            _count(due, suppressed=suppressed, drill=None),
-            _count(done, suppressed=suppressed, drill=None),
-            _share(Number("", counts["progress"]), total)
-            if not small
-            else Number(DASH),
-            _share(Number("", counts["standstill"] + counts["regression"]), total)
-            if not small
-            else Number(DASH),
-            _count(into, suppressed=suppressed, drill=None),
+            shown["due"][key],
+            shown["done"][key],
+            shares[key][0],
+            shares[key][1],
+            shown["into"][key],
         )
-    return out
+        for key in groups
+    }
 
 
 def csv_rows(figure: Figure) -> tuple[list[str], list[list[Any]]]:

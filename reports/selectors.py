@@ -228,6 +228,14 @@ def dashboard_teams(*, viewer: User, drill: bool = False) -> QuerySet[Team]:
     return teams.filter(pk__in=sorted(scope.led_team_ids))
 
 
+def unit_teams(*, viewer: User, unit: Unit) -> QuerySet[Team]:
+    """Every team of a job centre whose dashboard the viewer may open (the unit is
+    in scope): its teams' totals are aggregates, suppressed for a team leader."""
+    return Team.objects.filter(
+        unit_id=unit.pk, municipality_id=scope_for(viewer).municipality_id
+    ).order_by("name")
+
+
 def dashboard_team_get(*, viewer: User, pk: Any, drill: bool = False) -> Team:
     return scoped_get(dashboard_teams(viewer=viewer, drill=drill), pk, viewer=viewer)
 

@@ -48,7 +48,13 @@ def test_a_team_leader_steers_by_the_dashboard(
     page.wait_for_load_state()
     assert f"/dashboard/team/{world.team.pk}/" in page.url
     assert serious_violations(page) == []
-    page.locator("#table-classes tbody tr").first.locator("a").first.click()
+    # a bar of the chart leads where the table's number leads
+    first = page.locator("#table-classes tbody tr").first.locator("a").first
+    bar = page.eval_on_selector(
+        "#chart-classes", "c => Chart.getChart(c).data.datasets[0].links[0]"
+    )
+    assert bar == first.get_attribute("href")
+    first.click()
     page.wait_for_load_state()
     assert "/citizens/" in page.url
     listed = page.locator("#drill-citizens tbody tr").all_inner_texts()

@@ -166,6 +166,21 @@ def test_a_breakdown_per_team():
     assert parts[2].still.text == "50 %"
 
 
+def test_a_small_part_is_hidden_with_its_complement():
+    parts = breakdown(
+        [
+            cell(Q1, team=1, rounds_due=20, rounds_done=20),
+            cell(Q1, team=2, rounds_due=3, rounds_done=9),
+            cell(Q1, team=3, rounds_due=7, rounds_done=6),
+        ],
+        by="team_id",
+        suppressed=True,
+    )
+    # 3 alone would follow from the total 30 of the rounds figure: 7 goes too
+    assert [parts[k].due.text for k in (1, 2, 3)] == ["20", "<5", "<5"]
+    assert [parts[k].done.text for k in (1, 2, 3)] == ["20", "9", "6"]
+
+
 def test_the_csv_rows_keep_numbers_as_numbers():
     header, rows = csv_rows(classes_figure(CELLS, [Q1], suppressed=True))
     assert header[0] == "Quarter"
@@ -208,3 +223,12 @@ def test_the_page_figures_equal_a_direct_computation_over_the_rounds(
             str(counts[k]) for k in ("progress", "standstill", "regression")
         ], q
     assert TODAY.year == 2025
+
+
+def test_numbers_are_written_as_the_language_writes_them():
+    with translation.override("da"):
+        p12 = p12_figure(CELLS, [Q1, Q2], suppressed=False)
+        change = next(r for r in p12.rows if r.label.startswith("Ændring"))
+        assert change.cells[1].text == "+15,0"
+        rounds = rounds_figure(CELLS, [Q1], suppressed=False)
+        assert rounds.rows[0].label == "1. kvt. 2025"

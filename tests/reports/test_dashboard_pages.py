@@ -187,7 +187,7 @@ def test_a_team_leader_lands_on_the_job_centre_dashboard(client, team_leader, da
     response = client.get(start["Location"])
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
-    assert "Job centre" in html
+    assert "Jobcenter Nord" in html
     # the job centre's Q1: 4 + 5 progress, 2 + 1 standstill, 1 + 1 regression
     assert row(html, "classes", "Q1 2025")[:4] == ["9", "<5", "<5", "14"]
     assert row(html, "rounds", "Q1 2025")[:2] == ["15", "14"]
@@ -195,6 +195,18 @@ def test_a_team_leader_lands_on_the_job_centre_dashboard(client, team_leader, da
     assert AuditEvent.objects.filter(
         actor_id=team_leader.pk, action="dashboard.view"
     ).exists()
+
+
+def test_the_job_centre_lists_every_team_and_links_only_the_leaders_own(
+    client, team_leader, dash, world
+):
+    client.force_login(team_leader)
+    english(client)
+    html = client.get(reverse("reports:dashboard")).content.decode()
+    assert row(html, "parts", world.team.name)[:2] == ["16", "15"]
+    assert row(html, "parts", world.other_team.name)[:2] == ["7", "7"]
+    assert reverse("reports:dashboard_team", args=[world.team.pk]) in html
+    assert reverse("reports:dashboard_team", args=[world.other_team.pk]) not in html
 
 
 def test_small_cells_are_hidden_with_their_complement(client, team_leader, dash):
@@ -529,17 +541,23 @@ def queries(client, url):
 
 
 @pytest.mark.parametrize(
-    "name", ["reports:dashboard_team", "reports:dashboard_team_citizens"]
+    ("name", "obj"),
+    [
+        ("reports:dashboard_team", "team"),
+        ("reports:dashboard_team_citizens", "team"),
+        ("reports:dashboard_unit", "unit"),
+        ("reports:dashboard_unit_citizens", "unit"),
+    ],
 )
 def test_queries_per_page_do_not_grow_with_the_rounds(
-    client, team_leader, world, caseworker, groups, name
+    client, team_leader, world, caseworker, groups, name, obj
 ):
     mine = [CitizenFactory(team=world.team, caseworker=caseworker) for _ in range(7)]
     ids = [c.pk for c in mine]
     model = active_model(municipality_id=world.municipality.pk)
     counts = []
     client.force_login(team_leader)
-    url = reverse(name, args=[world.team.pk]) + "?figure=done"
+    url = reverse(name, args=[getattr(world, obj).pk]) + "?figure=done"
     for rounds in (100, 10_000):
         DashboardRefresh.objects.all().delete()
         refresh = DashboardRefresh.objects.create(
@@ -571,3 +589,51 @@ def test_the_team_page_links_its_leader_to_the_case_worker_comparison(
     )
     client.force_login(municipal_admin)
     assert 'id="comparison-link"' not in client.get(url).content.decode()
+
+
+def test_a_leader_opens_their_case_workers_but_no_one_elses(
+    client, team_leader, caseworker, other_team_caseworker, dash
+):
+    client.force_login(team_leader)
+    english(client)
+    response = client.get(reverse("reports:dashboard_caseworker", args=[caseworker.pk]))
+    assert response.status_code == HTTPStatus.OK
+    assert row(response.content.decode(), "rounds", "Q1 2025")[:2] == ["8", "7"]
+    for name in (
+        "reports:dashboard_caseworker",
+        "reports:dashboard_caseworker_citizens",
+    ):
+        response = client.get(
+            reverse(name, args=[other_team_caseworker.pk]), {"figure": "done"}
+        )
+        assert response.status_code == HTTPStatus.NOT_FOUND, name
+
+
+def test_an_admin_picks_a_job_centre_and_sees_exact_counts(
+    client, municipal_admin, dash, world
+):
+    client.force_login(municipal_admin)
+    english(client)
+    index = client.get(reverse("reports:dashboard")).content.decode()
+    url = reverse("reports:dashboard_unit", args=[world.unit.pk])
+    assert url in index
+    html = client.get(url).content.decode()
+    assert row(html, "classes", "Q1 2025")[:4] == ["9", "3", "2", "14"]
+    assert AuditEvent.objects.filter(
+        actor_id=municipal_admin.pk,
+        action="dashboard.view",
+        object_type="unit",
+        object_id=str(world.unit.pk),
+    ).exists()
+
+
+def test_an_admin_moves_between_job_centres(client, municipal_admin, dash, world):
+    from tests.factories import UnitFactory
+
+    second = UnitFactory(municipality=world.municipality, name="Jobcenter Syd")
+    client.force_login(municipal_admin)
+    html = client.get(
+        reverse("reports:dashboard_unit", args=[world.unit.pk])
+    ).content.decode()
+    assert reverse("reports:dashboard_unit", args=[second.pk]) in html
+    assert 'aria-current="page"' in html
