@@ -63,6 +63,8 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "integrations:token_revoke": "apitoken",
     "api:citizen-detail": "citizen",
     "api:job-detail": "job",
+    "reports:export_detail": "export",
+    "reports:export_download": "export",
 }
 POST_BODIES = {  # POST-only routes: what an outsider posts
     "citizens:search": lambda o: {"q": o["citizen"].name.split()[-1]},
