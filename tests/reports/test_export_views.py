@@ -253,3 +253,21 @@ def test_monthly_export_with_a_notice_for_admins(
     second = client.get(URL).content.decode()  # seen: the notice is gone
     assert "månedligt udtræk er klar" not in second
     assert reverse("reports:export_download", args=[export.pk]) in second
+
+
+def test_the_service_refuses_an_analysts_identified_export(analyst, world):
+    from django.core.exceptions import ValidationError
+
+    from reports.exports.services import export_request
+
+    with pytest.raises(ValidationError):
+        export_request(
+            by=analyst,
+            municipality_id=world.municipality.pk,
+            layout="wide",
+            format="csv",
+            pseudonymised=False,
+            purpose="casework",
+            purpose_note="x",
+        )
+    assert Export.objects.count() == 0
