@@ -9,6 +9,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from bip.db import reserve_ids
@@ -125,4 +126,7 @@ def bulk_rounds(*, team: Any, created_by: int, rounds: int, seed: int = 11) -> i
             ("caseworker", "cw_job_belief"),
         )
     )
+    with connection.cursor() as cursor:  # the planner's statistics of the new rows
+        for model in (Citizen, Enrolment, Round, IndicatorScore):
+            cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     return rounds

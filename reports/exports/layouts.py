@@ -185,6 +185,8 @@ class Layout:
     queryset: QuerySet[Any]
     convert: Callable[[dict[str, Any]], tuple[Any, ...]]
     citizen_field: str
+    # the rows to count, without the aggregates (the wide layout's rounds)
+    counted: QuerySet[Any] | None = None
 
     def citizen_ids(self) -> list[int]:
         """The citizens in the file (for the audit log of an identified export)."""
@@ -192,7 +194,7 @@ class Layout:
         return sorted(set(ids.distinct()))
 
     def count(self) -> int:
-        return self.queryset.count()
+        return (self.counted if self.counted is not None else self.queryset).count()
 
     def rows(self, *, offset: int = 0) -> Iterator[tuple[Any, ...]]:
         """The rows in a fixed order, from a server-side cursor in chunks."""
@@ -217,13 +219,13 @@ def wide(export: Export) -> Layout:
         for r in (Respondent.CITIZEN, Respondent.CASEWORKER)
         for i in INDICATORS
     }
+    rounds = Round.objects.filter(
+        _scope_filter(export, "enrolment__citizen__", "enrolment__"),
+        _period(export, "round_date"),
+        municipality_id=export.municipality_id,
+    )
     queryset = (
-        Round.objects.filter(
-            _scope_filter(export, "enrolment__citizen__", "enrolment__"),
-            _period(export, "round_date"),
-            municipality_id=export.municipality_id,
-        )
-        .values(
+        rounds.values(
             "pk",
             "round_date",
             "instrument_version_id",
@@ -312,7 +314,7 @@ def wide(export: Export) -> Layout:
         ]
         return tuple(out)
 
-    return Layout(columns, queryset, convert, "enrolment__citizen_id")
+    return Layout(columns, queryset, convert, "enrolment__citizen_id", rounds)
 
 
 def long(export: Export) -> Layout:
