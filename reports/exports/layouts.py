@@ -196,10 +196,9 @@ class Layout:
     def count(self) -> int:
         return (self.counted if self.counted is not None else self.queryset).count()
 
-    def rows(self, *, offset: int = 0) -> Iterator[tuple[Any, ...]]:
+    def rows(self) -> Iterator[tuple[Any, ...]]:
         """The rows in a fixed order, from a server-side cursor in chunks."""
-        qs = self.queryset[offset:] if offset else self.queryset
-        for row in qs.iterator(chunk_size=chunk_size()):
+        for row in self.queryset.iterator(chunk_size=chunk_size()):
             yield self.convert(row)
 
 

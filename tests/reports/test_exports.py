@@ -447,7 +447,7 @@ def test_expired_files_are_deleted_and_marked(data, analyst, world):
     assert not storages["default"].exists(export.file_name)
 
 
-def test_identified_export_skips_citizens_without_a_cpr_number_nowhere(
+def test_an_admins_identified_export_holds_every_citizen_with_rounds(
     data, municipal_admin, world
 ):
     """Every citizen of the municipality is in an admin's identified export."""
