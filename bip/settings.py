@@ -412,6 +412,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.dashboards_refresh",
         "schedule": crontab(hour=4, minute=0),
     },
+    # hourly: delete the files of expired exports (docs/exports.md)
+    "reports-exports-sweep": {
+        "task": "reports.tasks.exports_sweep",
+        "schedule": timedelta(hours=1),
+    },
+    # the first of each month: the previous month's pseudonymised export per
+    # municipality
+    "reports-exports-monthly": {
+        "task": "reports.tasks.exports_monthly",
+        "schedule": crontab(day_of_month=1, hour=5, minute=0),
+    },
 }
 BIP_JOB_MAX_ATTEMPTS = env.int("BIP_JOB_MAX_ATTEMPTS", default=3)
 BIP_JOB_PENDING_GRACE = env.int("BIP_JOB_PENDING_GRACE", default=30)  # seconds
@@ -425,6 +436,12 @@ BIP_SCORES_CHUNK_ROUNDS = env.int("BIP_SCORES_CHUNK_ROUNDS", default=250)
 # Seconds the recompute after a saved import waits for the next import of the same
 # municipality: several files saved in a row are scored by one job.
 BIP_IMPORT_SCORES_DELAY = env.int("BIP_IMPORT_SCORES_DELAY", default=300)
+
+# --- Exports (docs/exports.md) ---
+BIP_EXPORT_RETENTION_DAYS = env.int("BIP_EXPORT_RETENTION_DAYS", default=7)
+BIP_EXPORT_CHUNK_ROWS = env.int("BIP_EXPORT_CHUNK_ROWS", default=2000)
+# SPSS and Stata files are written from one table in memory: at most this many rows
+BIP_EXPORT_STATS_MAX_ROWS = env.int("BIP_EXPORT_STATS_MAX_ROWS", default=250_000)
 
 # --- Audit ---
 # Installation-wide: retention drops whole monthly partitions.

@@ -119,20 +119,30 @@ def write_xlsx(
 ) -> None:
     """Rows streamed into a one-sheet workbook. openpyxl's write-only mode keeps
     memory constant however many rows there are."""
+    write_xlsx_sheets(out, [(sheet_title, header, rows)])
+
+
+Sheet = tuple[str, Sequence[str], Iterable[Iterable[Cell]]]
+
+
+def write_xlsx_sheets(out: IO[bytes], sheets: Iterable[Sheet]) -> None:
+    """Several sheets (title, header, rows), each streamed in write-only mode: an
+    export's data and its codebook in one workbook."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
 
-    def cells(row: Iterable[Cell]) -> list[Any]:
-        out_row = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
-            if isinstance(value, str):
-                cell.data_type = "s"  # text, whatever openpyxl would infer
-            out_row.append(cell)
-        return out_row
+        def cells(row: Iterable[Cell], sheet: Any = sheet) -> list[Any]:
+            out_row = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=_xlsx_value(value))
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text, whatever openpyxl would infer
+                out_row.append(cell)
+            return out_row
 
-    if header:
-        sheet.append(cells(header))
-    for row in rows:
-        sheet.append(cells(row))
+        if header:
+            sheet.append(cells(header))
+        for row in rows:
+            sheet.append(cells(row))
     workbook.save(out)

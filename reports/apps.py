@@ -14,8 +14,10 @@ class ReportsConfig(AppConfig):
         from bip.jobs import registry
         from measurements.scoring.recompute import register_after_scores
         from reports import aggregates
+        from reports.exports import services as exports
 
         registry.register(
             aggregates.KIND, aggregates.dashboards_job, _("Refresh the dashboards")
         )
+        registry.register(exports.KIND, exports.export_job, _("Export"))
         register_after_scores(aggregates.after_scores)

@@ -118,3 +118,74 @@ class DashboardMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.figure}:{self.category} {self.citizen_id}"
+
+
+class Export(models.Model):
+    """A requested export file (docs/exports.md). Its state, progress, row count and
+    errors are its Job's (DESIGN section 4); the row keeps the request, the stored
+    file and its expiry."""
+
+    class Layout(models.TextChoices):
+        WIDE = "wide", _("Wide: one row per citizen and round")
+        LONG = "long", _("Long: one row per answer")
+        INTERVENTIONS = "interventions", _("Interventions")
+        OUTCOMES = "outcomes", _("Outcomes")
+
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV (zip with the codebook)")
+        XLSX = "xlsx", _("Excel (XLSX)")
+        SAV = "sav", _("SPSS (.sav)")
+        DTA = "dta", _("Stata (.dta)")
+
+    municipality = models.ForeignKey("accounts.Municipality", on_delete=models.PROTECT)
+    job = models.OneToOneField(
+        "jobs.Job", on_delete=models.PROTECT, related_name="export"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )  # none: the monthly export
+    created_at = models.DateTimeField(auto_now_add=True)
+    period_from = models.DateField(_("from"), null=True, blank=True)
+    period_to = models.DateField(_("to"), null=True, blank=True)
+    unit_ids = models.JSONField(default=list, blank=True)  # none: every unit
+    target_group_ids = models.JSONField(default=list, blank=True)
+    layout = models.CharField(_("layout"), max_length=16, choices=Layout.choices)
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    csv_semicolon = models.BooleanField(default=True)
+    csv_bom = models.BooleanField(default=True)
+    pseudonymised = models.BooleanField(default=True)
+    date_shift = models.BooleanField(default=False)
+    # identified exports only: the purpose in the audit log's vocabulary and in words
+    purpose = models.CharField(max_length=20, blank=True)
+    purpose_note = models.CharField(max_length=300, blank=True)
+    scheduled = models.BooleanField(default=False)  # the monthly export
+    file_name = models.CharField(max_length=200, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    expired_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)  # the monthly notice
+
+    class Meta:
+        verbose_name = _("export")
+        indexes = [
+            models.Index(
+                fields=["municipality", "-created_at"], name="export_muni_idx"
+            ),
+            models.Index(
+                fields=["expires_at"],
+                name="export_unexpired_idx",
+                condition=models.Q(expired_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.layout}, {self.format})"
+
+    @property
+    def downloadable(self) -> bool:
+        return bool(self.file_name) and self.expired_at is None

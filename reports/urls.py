@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import comparison_views, dashboard_views, views
+from reports import comparison_views, dashboard_views, export_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -55,5 +55,12 @@ urlpatterns = [
         "dashboard/caseworker/<int:pk>/citizens/",
         dashboard_views.dashboard_caseworker_citizens,
         name="dashboard_caseworker_citizens",
+    ),
+    path("exports/", export_views.exports, name="exports"),
+    path("exports/<int:pk>/", export_views.export_detail, name="export_detail"),
+    path(
+        "exports/<int:pk>/download/",
+        export_views.export_download,
+        name="export_download",
     ),
 ]

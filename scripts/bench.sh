@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks whose results go to docs/benchmarks.md (not timed tests).
-# ONLY=models, ONLY=scores or ONLY=imports runs one of them.
+# ONLY=models, ONLY=scores, ONLY=imports or ONLY=exports runs one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS="${SEEDS:-100}"
@@ -8,6 +8,7 @@ CITIZENS="${CITIZENS:-4000}"
 ROUNDS="${ROUNDS:-100000}"
 IMPORT_ROWS="${IMPORT_ROWS:-1000000}"
 IMPORT_OUTCOMES="${IMPORT_OUTCOMES:-20000}"
+EXPORT_ROUNDS="${EXPORT_ROUNDS:-100000 1000000}"
 ONLY="${ONLY:-}"
 export PYTHONPATH="$PWD"
 
@@ -49,6 +50,13 @@ imports() {
   .venv/bin/python scripts/bench_imports.py --rows "$IMPORT_ROWS" --outcomes "$IMPORT_OUTCOMES"
 }
 
+exports() {
+  echo "Command: \`make bench\` (EXPORT_ROUNDS=\"$EXPORT_ROUNDS\"; \`scripts/bench_exports.py\`, on the local PostgreSQL, database bip_bench_exports), $(date -u +%Y-%m-%d)."
+  echo
+  # shellcheck disable=SC2086
+  .venv/bin/python scripts/bench_exports.py --rounds $EXPORT_ROUNDS
+}
+
 if [[ -z "$ONLY" || "$ONLY" == "models" ]]; then
   section "Multi-seed study of the local fit" models
 fi
@@ -57,4 +65,7 @@ if [[ -z "$ONLY" || "$ONLY" == "scores" ]]; then
 fi
 if [[ -z "$ONLY" || "$ONLY" == "imports" ]]; then
   section "Imports: a municipality's first load on PostgreSQL" imports
+fi
+if [[ -z "$ONLY" || "$ONLY" == "exports" ]]; then
+  section "Exports: throughput and worker memory on PostgreSQL" exports
 fi

@@ -226,9 +226,21 @@ def owned_objects(citizen, caseworker, municipal_admin, world):
     api_token, _secret = token_issue(
         account=integration, valid_days=30, by=municipal_admin
     )
+    from reports.exports.services import export_request
+
+    export = export_request(
+        by=municipal_admin,
+        municipality_id=world.municipality.pk,
+        layout="wide",
+        format="csv",
+        pseudonymised=False,
+        purpose="administration",
+        purpose_note="Afstemning",
+    )
     return {
         "unit": world.unit,
         "caseworker": caseworker,
+        "export": export,
         "integrationaccount": integration,
         "apitoken": api_token,
         "modelversion": model,

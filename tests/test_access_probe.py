@@ -70,6 +70,8 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "reports:dashboard_caseworker": "caseworker",
     "reports:dashboard_caseworker_citizens": "caseworker",
     "reports:comparison": "team",
+    "reports:export_detail": "export",
+    "reports:export_download": "export",
 }
 # Aggregate pages an analyst may read for any job centre or team of the
 # municipality (DESIGN section 2: aggregates, suppressed): 200 for the analyst,

@@ -50,6 +50,11 @@ SAME_WORDS = set(
         "note",
         "csv",
         "xlsx",
+        "zip",
+        "spss",
+        "sav",
+        "stata",
+        "dta",
         "import",
         "utf",
         "windows",
@@ -160,6 +165,9 @@ def data_words() -> set[str]:
     from bip.accounts.models import ApiToken
 
     texts += list(ApiToken.objects.values_list("token_key", flat=True))
+    from reports.models import Export
+
+    texts += list(Export.objects.values_list("purpose_note", flat=True))
     from bip.imports.formats import all_formats
 
     texts += [c.name for f in all_formats() for c in f.columns]
@@ -185,6 +193,7 @@ NOT_PAGES = {
     "measurements:correct": {302, 404},  # the round is not locked yet: to the round
     "imports:report": {200, 403},  # a CSV file
     "jobs:status": {200, 404},  # JSON
+    "reports:export_download": {403, 404},  # a file; the probe's is not written yet
 }
 
 

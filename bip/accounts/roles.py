@@ -132,6 +132,7 @@ PAGES: tuple[Page, ...] = (
     Page("integrations:list", _("Integrations"), Can.ADMINISTER, menu=ADMINISTRATION),
     Page("reports:overview", _("Statistics"), Can.STATISTICS, start=2),
     Page("reports:associations", _("Progression"), Can.PROGRESSION),
+    Page("reports:exports", _("Exports"), Can.STATISTICS),
     Page("accounts:system", _("System"), Can.SYSTEM, start=5),
 )
 

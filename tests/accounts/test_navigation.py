@@ -83,6 +83,7 @@ def test_an_admins_pages_are_one_menu_and_the_current_page_is_marked(
         ("Administration", "Integrationer"),
         ("", "Statistik"),
         ("", "Progression"),
+        ("", "Udtræk"),
     ]
     assert [i["label"] for i in items if i["active"]] == ["Modeller"]
     assert [i["label"] for i in items if i["current"]] == ["Modeller"]

@@ -1,0 +1,1 @@
+"""Export files for municipal admins and analysts (docs/exports.md)."""

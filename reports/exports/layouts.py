@@ -1,0 +1,485 @@
+"""The export layouts (docs/exports.md): which rows, which columns, their labels and
+value labels. Rows are read with a server-side cursor in chunks and yielded one at a
+time, so no layout ever holds an export's rows in memory.
+
+Categories are written as integer codes in every format, with their labels in the
+codebook (and as value labels in SPSS and Stata): the same file content whatever the
+format. Pseudonymised exports carry the keyed pseudonym instead of the citizen's id,
+CPR number and name, no free text, and optionally shifted dates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from bip.accounts.models import Unit
+from bip.accounts.scoping import citizen_q, scope_for
+from citizens import cpr, crypto
+from citizens.models import TargetGroup
+from interventions.models import Group, InterventionEpisode, InterventionType, Outcome
+from measurements.indicators import INDICATORS
+from measurements.models import (
+    Answer,
+    InstrumentVersion,
+    MissingReason,
+    ModelVersion,
+    ProgressionClass,
+    Respondent,
+    Round,
+    Score,
+)
+from measurements.scoring.versions import active_model
+from reports.exports.pseudonyms import date_shift, pseudonym, shifted
+from reports.models import Export
+
+# respondent prefixes of the wide layout's indicator columns (Stata: <= 32 characters)
+PREFIX = {Respondent.CITIZEN: "cit", Respondent.CASEWORKER: "cw"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: Any  # lazy translation or text
+    kind: str  # "int", "float", "str", "date"
+    value_labels: dict[int, str] = field(default_factory=dict)
+
+
+def codes(choices: Any) -> tuple[dict[str, int], dict[int, str]]:
+    """Integer codes 1, 2, ... for a TextChoices class, and their labels."""
+    to_code = {value: i for i, (value, _label) in enumerate(choices.choices, start=1)}
+    return to_code, {i: str(label) for i, (_v, label) in enumerate(choices.choices, 1)}
+
+
+RESPONDENT_CODE, RESPONDENT_LABELS = codes(Respondent)
+MISSING_CODE, MISSING_LABELS = codes(MissingReason)
+CLASS_CODE, CLASS_LABELS = codes(ProgressionClass)
+GROUP_CODE, GROUP_LABELS = codes(Group)
+OUTCOME_CODE, OUTCOME_LABELS = codes(Outcome.Kind)
+SOURCE_CODE, SOURCE_LABELS = codes(Outcome.Source)
+
+
+def chunk_size() -> int:
+    return int(getattr(settings, "BIP_EXPORT_CHUNK_ROWS", 2000))
+
+
+class Identity:
+    """The citizen columns: the pseudonym, or the id, CPR number and name. Rows come
+    ordered by citizen, so one citizen's identity is computed once."""
+
+    FIELDS = ("key", "id", "name", "cpr_key_id", "cpr_ciphertext", "birth_date")
+
+    def __init__(self, export: Export, prefix: str) -> None:
+        self.pseudonymised = export.pseudonymised
+        self.shift = export.date_shift
+        self.prefix = prefix
+        self._last: tuple[Any, tuple[Any, ...], int] | None = None
+
+    def fields(self) -> list[str]:
+        names = ["key", "id"]
+        if not self.pseudonymised:
+            names += ["name", "cpr_key_id", "cpr_ciphertext", "birth_date"]
+        return [self.prefix + n for n in names]
+
+    def columns(self) -> list[Column]:
+        if self.pseudonymised:
+            return [Column("pid", _("Pseudonym of the citizen"), "str")]
+        return [
+            Column("citizen_id", _("Citizen (id in the product)"), "int"),
+            Column("cpr", _("CPR number"), "str"),
+            Column("name", _("Name"), "str"),
+        ]
+
+    def of(self, row: dict[str, Any]) -> tuple[tuple[Any, ...], int]:
+        """The identity cells and the citizen's date shift in days."""
+        key = row[self.prefix + "key"]
+        if self._last is not None and self._last[0] == key:
+            return self._last[1], self._last[2]
+        days = date_shift(key) if self.shift else 0
+        if self.pseudonymised:
+            cells: tuple[Any, ...] = (pseudonym(key),)
+        else:
+            digits = crypto.decrypt(
+                row[self.prefix + "cpr_key_id"], row[self.prefix + "cpr_ciphertext"]
+            )
+            formatted = cpr.Cpr(
+                digits=digits, birth_date=row[self.prefix + "birth_date"]
+            ).formatted
+            cells = (row[self.prefix + "id"], formatted, row[self.prefix + "name"])
+        self._last = (key, cells, days)
+        return cells, days
+
+
+def _scope_filter(export: Export, citizen: str, enrolment: str) -> Q:
+    """Rows the export may hold: its municipality, its units and target groups; an
+    identified export only the citizens its requester may read (DESIGN section 2:
+    a job runs with its requester's scope)."""
+    q = Q(**{f"{citizen}municipality_id": export.municipality_id})
+    if not export.pseudonymised:
+        if export.requested_by is None:
+            return Q(pk__in=[])
+        scope = scope_for(export.requested_by, export.municipality_id)
+        q &= citizen_q(scope, "read", prefix=citizen)
+    if export.unit_ids:
+        q &= Q(**{f"{enrolment}unit_id__in": export.unit_ids})
+    if export.target_group_ids:
+        q &= Q(**{f"{enrolment}target_group_id__in": export.target_group_ids})
+    return q
+
+
+def _period(export: Export, name: str) -> Q:
+    q = Q(**{f"{name}__isnull": False})
+    if export.period_from:
+        q &= Q(**{f"{name}__gte": export.period_from})
+    if export.period_to:
+        q &= Q(**{f"{name}__lte": export.period_to})
+    return q
+
+
+def _overlap(export: Export, start: str, end: str) -> Q:
+    q = Q()
+    if export.period_to:
+        q &= Q(**{f"{start}__lte": export.period_to})
+    if export.period_from:
+        q &= Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": export.period_from})
+    return q
+
+
+def _age(birth: date | None, on: date | None) -> int | None:
+    if birth is None or on is None:
+        return None
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def _unit_labels(export: Export) -> dict[int, str]:
+    units = Unit.objects.filter(municipality_id=export.municipality_id)
+    return {u.pk: u.name for u in units.order_by("pk")}
+
+
+def _target_group_labels() -> dict[int, str]:
+    return {t.pk: f"{t.code}: {t.label_da}" for t in TargetGroup.objects.order_by("pk")}
+
+
+def _instrument_labels(export: Export) -> dict[int, str]:
+    versions = InstrumentVersion.objects.filter(
+        Q(municipality_id=export.municipality_id) | Q(municipality__isnull=True)
+    ).order_by("pk")
+    return {v.pk: f"{v.name} v{v.number}" for v in versions}
+
+
+def _model_label(model: ModelVersion) -> str:
+    trained = f" {model.trained_at:%Y-%m-%d}" if model.trained_at else ""
+    return f"{model.get_kind_display()} #{model.pk}{trained}"
+
+
+@dataclass
+class Layout:
+    """A layout bound to one export: its columns, its row count and its rows."""
+
+    columns: list[Column]
+    queryset: QuerySet[Any]
+    convert: Callable[[dict[str, Any]], tuple[Any, ...]]
+    citizen_field: str
+    # the rows to count, without the aggregates (the wide layout's rounds)
+    counted: QuerySet[Any] | None = None
+
+    def citizen_ids(self) -> list[int]:
+        """The citizens in the file (for the audit log of an identified export)."""
+        ids = self.queryset.order_by().values_list(self.citizen_field, flat=True)
+        return sorted(set(ids.distinct()))
+
+    def count(self) -> int:
+        return (self.counted if self.counted is not None else self.queryset).count()
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """The rows in a fixed order, from a server-side cursor in chunks."""
+        for row in self.queryset.iterator(chunk_size=chunk_size()):
+            yield self.convert(row)
+
+
+def wide(export: Export) -> Layout:
+    identity = Identity(export, "enrolment__citizen__")
+    model = active_model(municipality_id=export.municipality_id)
+    scores = Score.objects.filter(
+        round=OuterRef("pk"), model_version=model, superseded_at__isnull=True
+    )
+    indicator_aggregates = {
+        f"{PREFIX[r]}_{i.code}": Max(
+            "indicator_scores__value",
+            filter=Q(
+                indicator_scores__respondent=r, indicator_scores__indicator=i.code
+            ),
+        )
+        for r in (Respondent.CITIZEN, Respondent.CASEWORKER)
+        for i in INDICATORS
+    }
+    rounds = Round.objects.filter(
+        _scope_filter(export, "enrolment__citizen__", "enrolment__"),
+        _period(export, "round_date"),
+        municipality_id=export.municipality_id,
+    )
+    queryset = (
+        rounds.values(
+            "pk",
+            "round_date",
+            "instrument_version_id",
+            "enrolment__unit_id",
+            "enrolment__target_group_id",
+            "enrolment__citizen__birth_date",
+            *identity.fields(),
+        )
+        .annotate(
+            **indicator_aggregates,
+            hazard_q=Subquery(scores.values("hazard_q")[:1]),
+            p12=Subquery(scores.values("p12")[:1]),
+            klass=Subquery(scores.values("klass")[:1]),
+        )
+        .order_by("enrolment__citizen_id", "round_date", "pk")
+    )
+    columns = identity.columns()
+    if not export.pseudonymised:
+        columns.append(Column("round_id", _("Round (id in the product)"), "int"))
+    columns += [
+        Column("round_no", _("The citizen's round number in this file"), "int"),
+        Column("round_date", _("Date of the round"), "date"),
+        Column("age", _("Age at the round (years)"), "int"),
+        Column("unit", _("Unit"), "int", _unit_labels(export)),
+        Column("target_group", _("Target group"), "int", _target_group_labels()),
+        Column(
+            "instrument_version",
+            _("Questionnaire version of the round"),
+            "int",
+            _instrument_labels(export),
+        ),
+    ]
+    for r in (Respondent.CITIZEN, Respondent.CASEWORKER):
+        for i in INDICATORS:
+            columns.append(
+                Column(
+                    f"{PREFIX[r]}_{i.code}",
+                    f"{i.label} ({Respondent(r).label})",
+                    "float",
+                )
+            )
+    columns += [
+        Column(
+            "model_version",
+            _("Model version of the scores"),
+            "int",
+            {model.pk: _model_label(model)},
+        ),
+        Column(
+            "hazard_q", _("Probability of job or education within 3 months"), "float"
+        ),
+        Column("p12", _("Probability of job or education within 12 months"), "float"),
+        Column(
+            "progression",
+            _("Progression since the previous round"),
+            "int",
+            CLASS_LABELS,
+        ),
+    ]
+    indicator_names = list(indicator_aggregates)
+    state = {"citizen": None, "no": 0}
+
+    def convert(row: dict[str, Any]) -> tuple[Any, ...]:
+        cells, days = identity.of(row)
+        citizen = row["enrolment__citizen__key"]
+        state["no"] = state["no"] + 1 if state["citizen"] == citizen else 1
+        state["citizen"] = citizen
+        out: list[Any] = list(cells)
+        if not export.pseudonymised:
+            out.append(row["pk"])
+        out += [
+            state["no"],
+            shifted(row["round_date"], days),
+            _age(row["enrolment__citizen__birth_date"], row["round_date"]),
+            row["enrolment__unit_id"],
+            row["enrolment__target_group_id"],
+            row["instrument_version_id"],
+        ]
+        out += [row[name] for name in indicator_names]
+        scored = row["hazard_q"] is not None
+        out += [
+            model.pk if scored else None,
+            row["hazard_q"],
+            row["p12"],
+            CLASS_CODE.get(row["klass"] or ""),
+        ]
+        return tuple(out)
+
+    return Layout(columns, queryset, convert, "enrolment__citizen_id", rounds)
+
+
+def long(export: Export) -> Layout:
+    prefix = "response__round__enrolment__citizen__"
+    identity = Identity(export, prefix)
+    queryset = (
+        Answer.objects.current()
+        .filter(
+            _scope_filter(export, prefix, "response__round__enrolment__"),
+            _period(export, "response__round__round_date"),
+            response__round__municipality_id=export.municipality_id,
+            response__state="submitted",
+        )
+        .values(
+            "response__round_id",
+            "response__round__round_date",
+            "response__round__instrument_version_id",
+            "response__respondent",
+            "question__code",
+            "question__indicator",
+            "value",
+            "missing_reason",
+            *identity.fields(),
+        )
+        .order_by(
+            "response__round__enrolment__citizen_id",
+            "response__round__round_date",
+            "response__round_id",
+            "response__respondent",
+            "question__order",
+        )
+    )
+    columns = identity.columns()
+    if not export.pseudonymised:
+        columns.append(Column("round_id", _("Round (id in the product)"), "int"))
+    columns += [
+        Column("round_no", _("The citizen's round number in this file"), "int"),
+        Column("round_date", _("Date of the round"), "date"),
+        Column(
+            "instrument_version",
+            _("Questionnaire version of the round"),
+            "int",
+            _instrument_labels(export),
+        ),
+        Column("respondent", _("Respondent"), "int", RESPONDENT_LABELS),
+        Column("question", _("Question code"), "str"),
+        Column("indicator", _("Indicator"), "str"),
+        Column("value", _("Answer (1-5)"), "int"),
+        Column("missing_reason", _("Why not answered"), "int", MISSING_LABELS),
+    ]
+    state: dict[str, Any] = {"citizen": None, "round": None, "no": 0}
+
+    def convert(row: dict[str, Any]) -> tuple[Any, ...]:
+        cells, days = identity.of(row)
+        citizen, rnd = row[prefix + "key"], row["response__round_id"]
+        if state["citizen"] != citizen:
+            state["citizen"], state["no"], state["round"] = citizen, 0, None
+        if state["round"] != rnd:
+            state["round"], state["no"] = rnd, state["no"] + 1
+        out: list[Any] = list(cells)
+        if not export.pseudonymised:
+            out.append(rnd)
+        out += [
+            state["no"],
+            shifted(row["response__round__round_date"], days),
+            row["response__round__instrument_version_id"],
+            RESPONDENT_CODE[row["response__respondent"]],
+            row["question__code"],
+            row["question__indicator"],
+            row["value"],
+            MISSING_CODE.get(row["missing_reason"]),
+        ]
+        return tuple(out)
+
+    return Layout(columns, queryset, convert, prefix + "id")
+
+
+def interventions(export: Export) -> Layout:
+    prefix = "enrolment__citizen__"
+    identity = Identity(export, prefix)
+    queryset = (
+        InterventionEpisode.objects.filter(
+            _scope_filter(export, prefix, "enrolment__"),
+            _overlap(export, "start", "end"),
+            municipality_id=export.municipality_id,
+        )
+        .values("pk", "type_id", "type__group", "start", "end", *identity.fields())
+        .order_by("enrolment__citizen_id", "start", "pk")
+    )
+    types = InterventionType.objects.filter(
+        Q(municipality_id=export.municipality_id) | Q(municipality__isnull=True)
+    ).order_by("pk")
+    columns = identity.columns()
+    if not export.pseudonymised:
+        columns.append(Column("episode_id", _("Episode (id in the product)"), "int"))
+    columns += [
+        Column(
+            "type",
+            _("Intervention type"),
+            "int",
+            {t.pk: f"{t.code}: {t.label_da}" for t in types},
+        ),
+        Column("group", _("Group of interventions"), "int", GROUP_LABELS),
+        Column("start", _("Start"), "date"),
+        Column("end", _("End"), "date"),
+    ]
+
+    def convert(row: dict[str, Any]) -> tuple[Any, ...]:
+        cells, days = identity.of(row)
+        out: list[Any] = list(cells)
+        if not export.pseudonymised:
+            out.append(row["pk"])
+        out += [
+            row["type_id"],
+            GROUP_CODE.get(row["type__group"]),
+            shifted(row["start"], days),
+            shifted(row["end"], days),
+        ]
+        return tuple(out)
+
+    return Layout(columns, queryset, convert, "enrolment__citizen_id")
+
+
+def outcomes(export: Export) -> Layout:
+    prefix = "citizen__"
+    identity = Identity(export, prefix)
+    queryset = (
+        Outcome.objects.filter(
+            _scope_filter(export, prefix, "enrolment__"),
+            _period(export, "date"),
+            municipality_id=export.municipality_id,
+        )
+        .values("pk", "kind", "date", "source", *identity.fields())
+        .order_by("citizen_id", "date", "pk")
+    )
+    columns = identity.columns()
+    if not export.pseudonymised:
+        columns.append(Column("outcome_id", _("Outcome (id in the product)"), "int"))
+    columns += [
+        Column("outcome", _("Outcome"), "int", OUTCOME_LABELS),
+        Column("date", _("Date"), "date"),
+        Column("source", _("Source"), "int", SOURCE_LABELS),
+    ]
+
+    def convert(row: dict[str, Any]) -> tuple[Any, ...]:
+        cells, days = identity.of(row)
+        out: list[Any] = list(cells)
+        if not export.pseudonymised:
+            out.append(row["pk"])
+        out += [
+            OUTCOME_CODE.get(row["kind"]),
+            shifted(row["date"], days),
+            SOURCE_CODE.get(row["source"]),
+        ]
+        return tuple(out)
+
+    return Layout(columns, queryset, convert, "citizen_id")
+
+
+LAYOUTS: dict[str, Callable[[Export], Layout]] = {
+    Export.Layout.WIDE: wide,
+    Export.Layout.LONG: long,
+    Export.Layout.INTERVENTIONS: interventions,
+    Export.Layout.OUTCOMES: outcomes,
+}
+
+
+def layout_for(export: Export) -> Layout:
+    return LAYOUTS[export.layout](export)
