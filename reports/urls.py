@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import views
+from reports import pdf_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -13,5 +13,10 @@ urlpatterns = [
         "associations/compute/",
         views.associations_compute,
         name="associations_compute",
+    ),
+    path(
+        "citizens/<int:pk>/summary.pdf",
+        pdf_views.citizen_summary,
+        name="citizen_summary",
     ),
 ]

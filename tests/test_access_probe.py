@@ -63,6 +63,7 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "integrations:token_revoke": "apitoken",
     "api:citizen-detail": "citizen",
     "api:job-detail": "job",
+    "reports:citizen_summary": "citizen",
 }
 POST_BODIES = {  # POST-only routes: what an outsider posts
     "citizens:search": lambda o: {"q": o["citizen"].name.split()[-1]},

@@ -50,6 +50,7 @@ SAME_WORDS = set(
         "note",
         "csv",
         "xlsx",
+        "pdf",
         "import",
         "utf",
         "windows",
@@ -184,6 +185,7 @@ NOT_PAGES = {
     "measurements:correct": {302, 404},  # the round is not locked yet: to the round
     "imports:report": {200, 403},  # a CSV file
     "jobs:status": {200, 404},  # JSON
+    "reports:citizen_summary": {200, 403, 404},  # a PDF file
 }
 
 
