@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
 from reportlab.lib.colors import white as WHITE
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from reports.pdf.layout import BLUE, GREY, INK, LIGHT, RULE, WIDTH, clean
 
@@ -117,13 +118,17 @@ def over_time(
         left = col * panel_w + 14
         bottom = (rows - row - 1) * PANEL_H + 16
         w, h = panel_w - 26, PANEL_H - 38
+        title = clean(label)
+        size = 7.0
+        while size > 5 and stringWidth(title, "Helvetica-Bold", size) > panel_w - 8:
+            size -= 0.25
         d.add(
             String(
                 left - 12,
                 bottom + h + 8,
-                clean(label),
+                title,
                 fontName="Helvetica-Bold",
-                fontSize=7,
+                fontSize=size,
                 fillColor=INK,
             )
         )

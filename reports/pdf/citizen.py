@@ -25,6 +25,7 @@ from measurements.templatetags.scores import NONE, number
 from reports.pdf import charts
 from reports.pdf.layout import (
     HEADING,
+    ITEM,
     SMALL,
     TITLE,
     WIDTH,
@@ -141,7 +142,8 @@ def _work(work: Any) -> list[Flowable]:
                         "%(n)s. %(area)s: the chance of a job or education goes up "
                         "by about %(gain)s percentage points %(who)s."
                     )
-                    % {"n": n, "area": w.label, "gain": gain, "who": _who(w.who)}
+                    % {"n": n, "area": w.label, "gain": gain, "who": _who(w.who)},
+                    ITEM,
                 )
             )
             names = [t["name"] for t in w.types]

@@ -36,6 +36,7 @@ BODY = ParagraphStyle(
     "body", fontName="Helvetica", fontSize=10.5, leading=14, textColor=INK
 )
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=8.5, leading=11)
+ITEM = ParagraphStyle("item", parent=BODY, spaceBefore=5)
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=9.5, leading=12)
 CELL_BOLD = ParagraphStyle("cell_bold", parent=CELL, fontName="Helvetica-Bold")
 TITLE = ParagraphStyle(
