@@ -3,6 +3,8 @@ the teams and units a viewer may see figures for, and the figures' inputs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -16,6 +18,7 @@ from citizens.models import Citizen
 from citizens.selectors import citizen_list
 from measurements.models import AssociationSnapshot
 from measurements.scoring.associations import KIND as ASSOCIATIONS_JOB
+from reports.models import DashboardCell, DashboardMember, DashboardRefresh
 
 
 def led_teams(*, viewer: User) -> QuerySet[Team]:
@@ -103,3 +106,77 @@ def associations_running(*, viewer: User) -> Job | None:
         kind=ASSOCIATIONS_JOB,
         state__in=[Job.State.PENDING, Job.State.RUNNING],
     ).first()
+
+
+# --- The case-worker comparison (team leaders) ---
+
+
+def led_team_get(*, viewer: User, pk: Any) -> Team:
+    """A team the viewer leads, else 404 with the denial logged."""
+    return scoped_get(led_teams(viewer=viewer), pk, viewer=viewer)
+
+
+def latest_refresh(*, viewer: User) -> DashboardRefresh | None:
+    """The newest computation of the dashboards of the viewer's municipality."""
+    return (
+        DashboardRefresh.objects.filter(
+            municipality_id=scope_for(viewer).municipality_id
+        )
+        .select_related("model_version")
+        .order_by("-computed_at")
+        .first()
+    )
+
+
+def refresh_quarters(*, refresh: DashboardRefresh) -> list[date]:
+    """The quarters a refresh has figures for, oldest first."""
+    return list(
+        DashboardCell.objects.filter(refresh=refresh)
+        .values_list("quarter", flat=True)
+        .distinct()
+        .order_by("quarter")
+    )
+
+
+@dataclass(frozen=True)
+class CaseworkerSums:
+    """A case worker's observed-against-expected sums over the quarters asked for,
+    and the citizens behind their rounds."""
+
+    caseworker: User
+    citizens: int
+    oe: dict[str, dict[str, float]]
+
+
+def comparison_sums(
+    *, refresh: DashboardRefresh, team: Team, first: date, last: date
+) -> list[CaseworkerSums]:
+    """Per case worker who had rounds in the team in the quarters first..last ("at
+    the time"), the sums of their cells (three queries, whatever the number of
+    rounds). The caller has checked that the viewer leads the team."""
+    cells = DashboardCell.objects.filter(
+        refresh=refresh,
+        team=team,
+        quarter__range=(first, last),
+        caseworker__isnull=False,
+    )
+    sums: dict[int, dict[str, dict[str, float]]] = {}
+    for caseworker_id, oe in cells.values_list("caseworker_id", "oe"):
+        into = sums.setdefault(caseworker_id, {})
+        for measure, figures in oe.items():
+            total = into.setdefault(measure, dict.fromkeys(figures, 0.0))
+            for name, value in figures.items():
+                total[name] = total.get(name, 0.0) + value
+    citizens = dict(
+        DashboardMember.objects.filter(cell__in=cells, figure="done")
+        .values_list("cell__caseworker_id")
+        .annotate(n=Count("citizen_id", distinct=True))
+        .values_list("cell__caseworker_id", "n")
+    )
+    users = User.objects.filter(pk__in=sorted(sums)).order_by(
+        "first_name", "last_name", "pk"
+    )
+    return [
+        CaseworkerSums(caseworker=u, citizens=citizens.get(u.pk, 0), oe=sums[u.pk])
+        for u in users
+    ]

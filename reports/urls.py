@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import pdf_views, views
+from reports import comparison_views, pdf_views, views
 
 app_name = "reports"
 urlpatterns = [
     path("team/", views.team, name="team"),
+    path(
+        "dashboard/team/<int:pk>/comparison/",
+        comparison_views.caseworkers,
+        name="comparison",
+    ),
     path("statistics/", views.overview, name="overview"),
     path("associations/", views.associations, name="associations"),
     path(

@@ -237,6 +237,7 @@ def owned_objects(citizen, caseworker, municipal_admin, world):
         "job": job,
         "round": round_start(citizen=citizen, by=caseworker),
         "instrument": draft,
+        "team": world.team,
     }
 
 
