@@ -180,3 +180,45 @@ def comparison_sums(
         CaseworkerSums(caseworker=u, citizens=citizens.get(u.pk, 0), oe=sums[u.pk])
         for u in users
     ]
+
+
+# --- The quarterly report of a job centre (PDF) ---
+
+
+def report_units(*, viewer: User) -> QuerySet[Unit]:
+    """Job centres whose quarterly report the viewer may print: every unit of the
+    municipality for admins, the job centres of a team leader's teams."""
+    scope = scope_for(viewer)
+    units = Unit.objects.filter(municipality_id=scope.municipality_id).order_by("name")
+    if scope.is_municipal_admin:
+        return units
+    return units.filter(pk__in=sorted(scope.led_unit_ids))
+
+
+def report_unit_get(*, viewer: User, pk: Any) -> Unit:
+    return scoped_get(report_units(viewer=viewer), pk, viewer=viewer)
+
+
+def report_cells(
+    *, viewer: User, refresh: DashboardRefresh, unit: Unit
+) -> list[DashboardCell]:
+    """Every cell of the job centre in the refresh."""
+    return list(
+        DashboardCell.objects.filter(
+            refresh=refresh,
+            municipality_id=scope_for(viewer).municipality_id,
+            unit_id=unit.pk,
+        ).order_by("quarter", "pk")
+    )
+
+
+def report_teams(*, viewer: User, unit: Unit) -> list[Team]:
+    """The job centre's teams whose row the viewer sees: every team for admins, the
+    led teams for a team leader."""
+    scope = scope_for(viewer)
+    teams = Team.objects.filter(
+        municipality_id=scope.municipality_id, unit_id=unit.pk
+    ).order_by("name")
+    if not scope.is_municipal_admin:
+        teams = teams.filter(pk__in=sorted(scope.led_team_ids))
+    return list(teams)

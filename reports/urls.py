@@ -24,4 +24,9 @@ urlpatterns = [
         pdf_views.citizen_summary,
         name="citizen_summary",
     ),
+    path(
+        "dashboard/unit/<int:pk>/report.pdf",
+        pdf_views.unit_report,
+        name="unit_report",
+    ),
 ]

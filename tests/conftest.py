@@ -238,6 +238,7 @@ def owned_objects(citizen, caseworker, municipal_admin, world):
         "round": round_start(citizen=citizen, by=caseworker),
         "instrument": draft,
         "team": world.team,
+        "unit": world.unit,
     }
 
 

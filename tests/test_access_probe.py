@@ -64,6 +64,7 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "api:citizen-detail": "citizen",
     "api:job-detail": "job",
     "reports:citizen_summary": "citizen",
+    "reports:unit_report": "unit",
     "reports:comparison": "team",
 }
 POST_BODIES = {  # POST-only routes: what an outsider posts

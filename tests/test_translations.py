@@ -186,6 +186,7 @@ NOT_PAGES = {
     "imports:report": {200, 403},  # a CSV file
     "jobs:status": {200, 404},  # JSON
     "reports:citizen_summary": {200, 403, 404},  # a PDF file
+    "reports:unit_report": {200, 403, 404},  # a PDF file
 }
 
 

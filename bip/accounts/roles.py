@@ -28,6 +28,7 @@ class Can(StrEnum):
     PROGRESSION = "progression"  # progression by intervention mix and type
     CORRECT = "correct"  # correct a locked round
     SYSTEM = "system"  # the installation
+    QUARTERLY = "quarterly"  # a job centre's quarterly report (PDF)
 
 
 def sees_people(scope: Scope) -> bool:
@@ -58,6 +59,10 @@ def runs_system(scope: Scope) -> bool:
     return scope.is_system_admin
 
 
+def prints_quarterly(scope: Scope) -> bool:
+    return scope.is_team_leader or scope.is_municipal_admin
+
+
 RULES: dict[Can, Callable[[Scope], bool]] = {
     Can.PEOPLE: sees_people,
     Can.LEAD: leads_teams,
@@ -66,6 +71,7 @@ RULES: dict[Can, Callable[[Scope], bool]] = {
     Can.PROGRESSION: sees_progression,
     Can.CORRECT: corrects_rounds,
     Can.SYSTEM: runs_system,
+    Can.QUARTERLY: prints_quarterly,
 }
 
 

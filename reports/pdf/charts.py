@@ -5,6 +5,7 @@ told apart by fill and line style as well as colour."""
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, Rect, String
@@ -191,4 +192,110 @@ def over_time(
                     )
                 else:
                     d.add(Circle(x, y, 2.2, fillColor=WHITE, strokeColor=colour))
+    return d
+
+
+SERIES = (  # fill, outline: told apart by lightness and outline, not colour alone
+    (BLUE, BLUE),
+    (LIGHT, INK),
+    (WHITE, INK),
+)
+
+
+def nice_top(value: float) -> float:
+    """The axis' end: 1, 2, 2.5 or 5 times a power of ten, at least `value`."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value:
+            return step * power
+    return 10 * power
+
+
+def value_text(value: float, *, percent: bool) -> str:
+    if percent:
+        return f"{value:.0f} %"
+    text = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    return text.replace(".", ",")
+
+
+def grouped_bars(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None], Sequence[str]]],
+    *,
+    percent: bool = False,
+) -> Drawing:
+    """Horizontal bars: per label one bar for each series (name, values, the texts
+    written at the bars' ends). A value left out (a small count) draws no bar but
+    its text ("<5" or a dash) is written all the same."""
+    plot_w = WIDTH - LABEL_W - 40
+    bar_h = 7.0 if len(series) > 1 else 9.0
+    row_h = bar_h * len(series) + 8
+    legend_rows = (len(series) + 2) // 3
+    height = len(labels) * row_h + 30 + 12 * legend_rows
+    d = Drawing(WIDTH, height)
+    values = [v for _, vs, _ in series for v in vs if v is not None]
+    top_value = 100.0 if percent else nice_top(max([*values, 4.0]))
+    for n, (name, _, _) in enumerate(series):
+        fill, stroke = SERIES[n % len(SERIES)]
+        x = (n % 3) * (WIDTH / 3)
+        y = height - 9 - 12 * (n // 3)
+        d.add(Rect(x, y, 10, 7, fillColor=fill, strokeColor=stroke))
+        d.add(String(x + 14, y, clean(name)[:40], fontName="Helvetica", fontSize=8))
+    top = height - 14 - 12 * legend_rows
+    d.add(Line(LABEL_W, 12, LABEL_W, top, strokeColor=INK, strokeWidth=0.6))
+    for tick in range(5):
+        x = LABEL_W + plot_w * tick / 4
+        d.add(Line(x, 12, x, top, strokeColor=RULE, strokeWidth=0.4))
+        text = value_text(top_value * tick / 4, percent=percent)
+        d.add(
+            String(
+                x, 2, clean(text), fontName="Helvetica", fontSize=7, textAnchor="middle"
+            )
+        )
+    for i, label in enumerate(labels):
+        y0 = top - (i + 1) * row_h + 4
+        d.add(
+            String(
+                LABEL_W - 6,
+                y0 + row_h / 2 - 5,
+                clean(label)[:48],
+                fontName="Helvetica",
+                fontSize=8,
+                textAnchor="end",
+                fillColor=INK,
+            )
+        )
+        for n, (_, vs, texts) in enumerate(series):
+            fill, stroke = SERIES[n % len(SERIES)]
+            y = y0 + (len(series) - 1 - n) * bar_h
+            value = vs[i] if i < len(vs) else None
+            width = 0.0
+            if value is not None:
+                width = max(plot_w * min(value, top_value) / top_value, 0.0)
+                if width:
+                    d.add(
+                        Rect(
+                            LABEL_W,
+                            y,
+                            width,
+                            bar_h - 1,
+                            fillColor=fill,
+                            strokeColor=stroke,
+                            strokeWidth=0.5,
+                        )
+                    )
+            text = texts[i] if i < len(texts) else ""
+            if text:
+                d.add(
+                    String(
+                        LABEL_W + width + 3,
+                        y + 1,
+                        clean(text),
+                        fontName="Helvetica",
+                        fontSize=7,
+                        fillColor=INK,
+                    )
+                )
     return d

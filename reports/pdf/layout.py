@@ -39,6 +39,10 @@ SMALL = ParagraphStyle("small", parent=BODY, fontSize=8.5, leading=11)
 ITEM = ParagraphStyle("item", parent=BODY, spaceBefore=5)
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=9.5, leading=12)
 CELL_BOLD = ParagraphStyle("cell_bold", parent=CELL, fontName="Helvetica-Bold")
+# column heads of wide tables: words are never split, so smaller
+HEAD_SMALL = ParagraphStyle(
+    "head_small", parent=CELL_BOLD, fontSize=8, leading=10, splitLongWords=0
+)
 TITLE = ParagraphStyle(
     "title", parent=BODY, fontName="Helvetica-Bold", fontSize=18, leading=22
 )
