@@ -9,6 +9,7 @@ BIP_DEMO=1 and writes var/.env; tests use bip.settings_test.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +23,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # NAME_FILE wins over NAME: a secret mounted as a file is never shadowed by a stale
 # value in .env.
 env = environ.FileAwareEnv()
-for env_file in (BASE_DIR / ".env", BASE_DIR / "var" / ".env"):
+# `make demo` writes var/.env and a deployment may keep a .env; BIP_ENV_FILES names
+# other files (separated by the path separator), and set empty reads none (the settings
+# tests start production-like processes beside a demo's var/.env).
+_env_files = os.environ.get("BIP_ENV_FILES")
+for env_file in (
+    [BASE_DIR / ".env", BASE_DIR / "var" / ".env"]
+    if _env_files is None
+    else [Path(f) for f in _env_files.split(os.pathsep) if f]
+):
     if env_file.exists():
         env.read_env(str(env_file))
 

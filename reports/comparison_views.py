@@ -11,7 +11,7 @@ from reports.caseworkers import measures, quarter_label
 from reports.forms import QuarterRangeForm
 from reports.selectors import (
     comparison_sums,
-    latest_refresh,
+    dashboard_refresh,
     led_team_get,
     refresh_quarters,
 )
@@ -23,7 +23,7 @@ def caseworkers(request: HttpRequest, pk: int) -> HttpResponse:
     leader only (other teams answer 404). Figures come from the dashboards' stored
     sums; a case worker with fewer than 5 citizens shows no figure."""
     team = led_team_get(viewer=request.user, pk=pk)
-    refresh = latest_refresh(viewer=request.user)
+    refresh = dashboard_refresh(viewer=request.user)
     quarters = refresh_quarters(refresh=refresh) if refresh else []
     form = QuarterRangeForm(request.GET, quarters=quarters)
     period = form.period()

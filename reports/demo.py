@@ -26,6 +26,9 @@ from measurements.synthetic.cohort import generate, true_coefficients
 from measurements.synthetic.episodes import Catalogue
 from measurements.synthetic.people import FIRST_NAMES, LAST_NAMES
 from measurements.synthetic.writer import write_cohort, write_spells
+from reports.aggregates import KIND as DASHBOARDS_JOB
+from reports.aggregates import dashboards_request
+from reports.models import DashboardRefresh
 
 DEMO_PASSWORD = "demo-bip-2026"  # noqa: S105 - printed for the demo, never in production
 
@@ -245,3 +248,28 @@ def score_demo() -> int:
         ):
             job_run(job_id=pending.pk)
     return total
+
+
+def dashboards_demo() -> int:
+    """Compute the dashboards of every municipality with rounds, here and now (the
+    job a worker runs after the scores change and every night), so a team leader
+    lands on figures at the first sign-in: the refreshes the scores asked for, and
+    one for a municipality without any yet. Returns the number of refreshes."""
+    with_rounds = set(
+        Round.objects.filter(state=Round.State.COMPLETE)
+        .values_list("municipality_id", flat=True)
+        .distinct()
+    )
+    refreshed = set(
+        DashboardRefresh.objects.values_list("municipality_id", flat=True).distinct()
+    )
+    for municipality_id in sorted(with_rounds - refreshed):
+        with transaction.atomic():
+            dashboards_request(municipality_id=municipality_id)
+    done = 0
+    for pending in Job.objects.filter(
+        kind=DASHBOARDS_JOB, state=Job.State.PENDING
+    ).order_by("pk"):
+        job_run(job_id=pending.pk)
+        done += 1
+    return done

@@ -20,13 +20,14 @@ from bip.audit.models import Purpose
 from bip.audit.services import record
 from citizens.selectors import citizen_get
 from reports.caseworkers import quarter_label
+from reports.dashboards import breakdown, figures
 from reports.pdf import citizen as citizen_pdf
 from reports.pdf import quarterly as quarterly_pdf
 from reports.selectors import (
-    latest_refresh,
-    report_cells,
-    report_teams,
-    report_unit_get,
+    dashboard_cells,
+    dashboard_refresh,
+    dashboard_unit_get,
+    unit_teams,
 )
 
 QUARTER = re.compile(r"^(\d{4})-([1-4])$")
@@ -83,11 +84,11 @@ def parse_quarter(text: str) -> date | None:
 @role_required(Can.QUARTERLY)
 def unit_report(request: HttpRequest, pk: int) -> HttpResponse:
     """A job centre's quarterly report (`?quarter=2025-2`; by default the latest
-    quarter up to today with figures): the job centre's figures for that quarter
-    from the dashboards' aggregate cells, as a PDF."""
+    quarter up to today with figures): the job centre's dashboard for that quarter,
+    the same numbers with the same small cells hidden, as a PDF."""
     viewer: Any = request.user
     # a team leader's own job centre(s), every job centre for an admin
-    unit = report_unit_get(viewer=viewer, pk=pk)
+    unit = dashboard_unit_get(viewer=viewer, pk=pk, drill=True)
     today = timezone.localdate()
     asked = request.GET.get("quarter", "").strip()
     quarter = parse_quarter(asked) if asked else None
@@ -96,33 +97,32 @@ def unit_report(request: HttpRequest, pk: int) -> HttpResponse:
             _("Choose the quarter as year and quarter, for example 2025-2."),
             content_type="text/plain; charset=utf-8",
         )
-    refresh = latest_refresh(viewer=viewer)
-    every = report_cells(viewer=viewer, refresh=refresh, unit=unit) if refresh else []
+    refresh = dashboard_refresh(viewer=viewer)
+    every = (
+        dashboard_cells(viewer=viewer, refresh=refresh, level="unit", obj=unit)
+        if refresh
+        else []
+    )
     if quarter is None:
         past = sorted({c.quarter for c in every if c.quarter <= today})
         quarter = past[-1] if past else quarter_start(today)
     cells = [c for c in every if c.quarter == quarter]
-    # small cells hidden unless the viewer is an admin, who may see every citizen
-    # behind the figures
+    # as the job centre's dashboard: small cells hidden unless the viewer is an
+    # admin, who may see every citizen behind the figures
     suppressed = not scope_for(viewer).is_municipal_admin
     teams = []
     if cells:
-        parts = quarterly_pdf.team_parts(cells, suppressed=suppressed)
-        for team in report_teams(viewer=viewer, unit=unit):
+        parts = breakdown(cells, by="team_id", suppressed=suppressed)
+        for team in unit_teams(viewer=viewer, unit=unit):
             if team.pk in parts:
                 teams.append((team.name, parts[team.pk]))
-    label = quarter_label(quarter)
     report = quarterly_pdf.Report(
         unit=unit.name,
-        quarter=label,
+        quarter=quarter_label(quarter),
         today=today,
         as_of=timezone.localtime(refresh.computed_at) if refresh else None,
         suppressed=suppressed,
-        figures=quarterly_pdf.minimal_figures(
-            cells, quarter=label, suppressed=suppressed
-        )
-        if cells
-        else [],
+        figures=figures(cells, [quarter], suppressed=suppressed) if cells else [],
         teams=teams,
     )
     record(

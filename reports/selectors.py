@@ -18,6 +18,8 @@ from citizens.models import Citizen
 from citizens.selectors import citizen_list
 from measurements.models import AssociationSnapshot
 from measurements.scoring.associations import KIND as ASSOCIATIONS_JOB
+from measurements.selectors import caseload_list
+from reports.aggregates import KIND as DASHBOARDS_JOB
 from reports.models import DashboardCell, DashboardMember, DashboardRefresh
 
 
@@ -116,18 +118,6 @@ def led_team_get(*, viewer: User, pk: Any) -> Team:
     return scoped_get(led_teams(viewer=viewer), pk, viewer=viewer)
 
 
-def latest_refresh(*, viewer: User) -> DashboardRefresh | None:
-    """The newest computation of the dashboards of the viewer's municipality."""
-    return (
-        DashboardRefresh.objects.filter(
-            municipality_id=scope_for(viewer).municipality_id
-        )
-        .select_related("model_version")
-        .order_by("-computed_at")
-        .first()
-    )
-
-
 def refresh_quarters(*, refresh: DashboardRefresh) -> list[date]:
     """The quarters a refresh has figures for, oldest first."""
     return list(
@@ -182,43 +172,163 @@ def comparison_sums(
     ]
 
 
-# --- The quarterly report of a job centre (PDF) ---
+# --- The dashboards (docs/dashboards.md): figures from the aggregate tables only ---
 
 
-def report_units(*, viewer: User) -> QuerySet[Unit]:
-    """Job centres whose quarterly report the viewer may print: every unit of the
-    municipality for admins, the job centres of a team leader's teams."""
+def dashboard_refresh(*, viewer: User) -> DashboardRefresh | None:
+    """The newest refresh of the viewer's municipality (every figure's "as of")."""
+    return (
+        DashboardRefresh.objects.filter(
+            municipality_id=scope_for(viewer).municipality_id
+        )
+        .select_related("model_version")
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
+
+
+def dashboards_running(*, viewer: User) -> Job | None:
+    """A waiting or running refresh, for the admin."""
+    scope = scope_for(viewer)
+    if not scope.is_municipal_admin:
+        return None
+    return Job.objects.filter(
+        municipality_id=scope.municipality_id,
+        kind=DASHBOARDS_JOB,
+        state__in=[Job.State.PENDING, Job.State.RUNNING],
+    ).first()
+
+
+def dashboard_units(*, viewer: User, drill: bool = False) -> QuerySet[Unit]:
+    """Job centres whose dashboard the viewer may open: every unit of the
+    municipality for admins (and analysts, but not to drill down), a team leader's
+    own job centre(s)."""
     scope = scope_for(viewer)
     units = Unit.objects.filter(municipality_id=scope.municipality_id).order_by("name")
-    if scope.is_municipal_admin:
+    if scope.is_municipal_admin or (scope.is_analyst and not drill):
         return units
     return units.filter(pk__in=sorted(scope.led_unit_ids))
 
 
-def report_unit_get(*, viewer: User, pk: Any) -> Unit:
-    return scoped_get(report_units(viewer=viewer), pk, viewer=viewer)
+def dashboard_unit_get(*, viewer: User, pk: Any, drill: bool = False) -> Unit:
+    return scoped_get(dashboard_units(viewer=viewer, drill=drill), pk, viewer=viewer)
 
 
-def report_cells(
-    *, viewer: User, refresh: DashboardRefresh, unit: Unit
+def dashboard_teams(*, viewer: User, drill: bool = False) -> QuerySet[Team]:
+    """Teams whose dashboard the viewer may open: every team for admins (and
+    analysts, but not to drill down), the teams a team leader leads."""
+    scope = scope_for(viewer)
+    teams = (
+        Team.objects.filter(municipality_id=scope.municipality_id)
+        .select_related("unit")
+        .order_by("name")
+    )
+    if scope.is_municipal_admin or (scope.is_analyst and not drill):
+        return teams
+    return teams.filter(pk__in=sorted(scope.led_team_ids))
+
+
+def unit_teams(*, viewer: User, unit: Unit) -> QuerySet[Team]:
+    """Every team of a job centre whose dashboard the viewer may open (the unit is
+    in scope): its teams' totals are aggregates, suppressed for a team leader."""
+    return Team.objects.filter(
+        unit_id=unit.pk, municipality_id=scope_for(viewer).municipality_id
+    ).order_by("name")
+
+
+def dashboard_team_get(*, viewer: User, pk: Any, drill: bool = False) -> Team:
+    return scoped_get(dashboard_teams(viewer=viewer, drill=drill), pk, viewer=viewer)
+
+
+def dashboard_caseworkers(*, viewer: User) -> QuerySet[User]:
+    """Case workers whose figures the viewer may see: anyone who has been a case
+    worker in the municipality for admins, in a led team for team leaders, oneself
+    for a case worker; nobody for analysts (aggregates only)."""
+    scope = scope_for(viewer)
+    caseworkers = Membership.objects.filter(
+        municipality_id=scope.municipality_id, role=Role.CASEWORKER
+    )
+    if scope.is_municipal_admin:
+        ids = caseworkers.values("user_id")
+    elif scope.led_team_ids:
+        ids = caseworkers.filter(team_id__in=sorted(scope.led_team_ids)).values(
+            "user_id"
+        )
+    else:
+        ids = None
+    users = User.objects.none()
+    if ids is not None:
+        users = User.objects.filter(pk__in=ids)
+    if scope.is_caseworker:
+        users = users | User.objects.filter(pk=viewer.pk)
+    return users.order_by("first_name", "last_name", "pk")
+
+
+def dashboard_caseworker_get(*, viewer: User, pk: Any) -> User:
+    return scoped_get(dashboard_caseworkers(viewer=viewer), pk, viewer=viewer)
+
+
+def _cells_q(*, viewer: User, level: str, obj: Any) -> dict[str, Any]:
+    """The cells of a page: the unit's, the team's, or the case worker's (within the
+    teams a team leader leads unless the viewer is the case worker or an admin)."""
+    if level == "unit":
+        return {"unit_id": obj.pk}
+    if level == "team":
+        return {"team_id": obj.pk}
+    scope = scope_for(viewer)
+    if scope.is_municipal_admin or obj.pk == viewer.pk:
+        return {"caseworker_id": obj.pk}
+    return {"caseworker_id": obj.pk, "team_id__in": sorted(scope.led_team_ids)}
+
+
+def dashboard_cells(
+    *, viewer: User, refresh: DashboardRefresh, level: str, obj: Any
 ) -> list[DashboardCell]:
-    """Every cell of the job centre in the refresh."""
+    """Every cell of the page's unit, team or case worker in the refresh (one
+    query; the page filters quarters and target groups from them)."""
     return list(
         DashboardCell.objects.filter(
             refresh=refresh,
             municipality_id=scope_for(viewer).municipality_id,
-            unit_id=unit.pk,
+            **_cells_q(viewer=viewer, level=level, obj=obj),
         ).order_by("quarter", "pk")
     )
 
 
-def report_teams(*, viewer: User, unit: Unit) -> list[Team]:
-    """The job centre's teams whose row the viewer sees: every team for admins, the
-    led teams for a team leader."""
-    scope = scope_for(viewer)
-    teams = Team.objects.filter(
-        municipality_id=scope.municipality_id, unit_id=unit.pk
-    ).order_by("name")
-    if not scope.is_municipal_admin:
-        teams = teams.filter(pk__in=sorted(scope.led_team_ids))
-    return list(teams)
+def dashboard_citizens(
+    *,
+    viewer: User,
+    refresh: DashboardRefresh,
+    level: str,
+    obj: Any,
+    figure: str,
+    category: str,
+    quarters: list[Any],
+    target_group_id: int | None,
+    today: Any,
+    model_version_id: int | None,
+) -> QuerySet[Citizen]:
+    """The citizens behind a figure (its members in the matching cells), within the
+    viewer's citizen scope, as the caseload lists them."""
+    cells = DashboardCell.objects.filter(
+        refresh=refresh,
+        municipality_id=scope_for(viewer).municipality_id,
+        quarter__in=quarters,
+        **_cells_q(viewer=viewer, level=level, obj=obj),
+    )
+    if target_group_id:
+        cells = cells.filter(target_group_id=target_group_id)
+    members = DashboardMember.objects.filter(
+        cell__in=cells, figure=figure, category=category
+    ).values("citizen_id")
+    return (
+        caseload_list(
+            viewer=viewer,
+            today=today,
+            mine=False,
+            sort="name",
+            model_version_id=model_version_id,
+        )
+        .filter(pk__in=members)
+        .select_related("team", "caseworker")
+    )

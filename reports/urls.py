@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import comparison_views, pdf_views, views
+from reports import comparison_views, dashboard_views, pdf_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -18,6 +18,43 @@ urlpatterns = [
         "associations/compute/",
         views.associations_compute,
         name="associations_compute",
+    ),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/mine/", dashboard_views.dashboard_mine, name="dashboard_mine"),
+    path(
+        "dashboard/refresh/",
+        dashboard_views.dashboard_refresh_request,
+        name="dashboard_refresh",
+    ),
+    path(
+        "dashboard/unit/<int:pk>/",
+        dashboard_views.dashboard_unit,
+        name="dashboard_unit",
+    ),
+    path(
+        "dashboard/unit/<int:pk>/citizens/",
+        dashboard_views.dashboard_unit_citizens,
+        name="dashboard_unit_citizens",
+    ),
+    path(
+        "dashboard/team/<int:pk>/",
+        dashboard_views.dashboard_team,
+        name="dashboard_team",
+    ),
+    path(
+        "dashboard/team/<int:pk>/citizens/",
+        dashboard_views.dashboard_team_citizens,
+        name="dashboard_team_citizens",
+    ),
+    path(
+        "dashboard/caseworker/<int:pk>/",
+        dashboard_views.dashboard_caseworker,
+        name="dashboard_caseworker",
+    ),
+    path(
+        "dashboard/caseworker/<int:pk>/citizens/",
+        dashboard_views.dashboard_caseworker_citizens,
+        name="dashboard_caseworker_citizens",
     ),
     path(
         "citizens/<int:pk>/summary.pdf",

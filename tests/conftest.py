@@ -227,6 +227,8 @@ def owned_objects(citizen, caseworker, municipal_admin, world):
         account=integration, valid_days=30, by=municipal_admin
     )
     return {
+        "unit": world.unit,
+        "caseworker": caseworker,
         "integrationaccount": integration,
         "apitoken": api_token,
         "modelversion": model,
@@ -238,7 +240,6 @@ def owned_objects(citizen, caseworker, municipal_admin, world):
         "round": round_start(citizen=citizen, by=caseworker),
         "instrument": draft,
         "team": world.team,
-        "unit": world.unit,
     }
 
 

@@ -28,6 +28,9 @@ class Can(StrEnum):
     PROGRESSION = "progression"  # progression by intervention mix and type
     CORRECT = "correct"  # correct a locked round
     SYSTEM = "system"  # the installation
+    DASHBOARD = "dashboard"  # the dashboards of job centres and teams
+    FIGURES = "figures"  # a case worker's dashboard (the selectors decide whose)
+    OWN_FIGURES = "own_figures"  # a case worker's own dashboard
     QUARTERLY = "quarterly"  # a job centre's quarterly report (PDF)
 
 
@@ -59,6 +62,18 @@ def runs_system(scope: Scope) -> bool:
     return scope.is_system_admin
 
 
+def sees_dashboards(scope: Scope) -> bool:
+    return scope.is_team_leader or scope.is_analyst or scope.is_municipal_admin
+
+
+def sees_figures(scope: Scope) -> bool:
+    return sees_dashboards(scope) or scope.is_caseworker
+
+
+def sees_own_figures(scope: Scope) -> bool:
+    return scope.is_caseworker
+
+
 def prints_quarterly(scope: Scope) -> bool:
     return scope.is_team_leader or scope.is_municipal_admin
 
@@ -71,6 +86,9 @@ RULES: dict[Can, Callable[[Scope], bool]] = {
     Can.PROGRESSION: sees_progression,
     Can.CORRECT: corrects_rounds,
     Can.SYSTEM: runs_system,
+    Can.DASHBOARD: sees_dashboards,
+    Can.FIGURES: sees_figures,
+    Can.OWN_FIGURES: sees_own_figures,
     Can.QUARTERLY: prints_quarterly,
 }
 
@@ -96,8 +114,10 @@ class Page:
 
 PAGES: tuple[Page, ...] = (
     # a case worker's caseload, a team leader's teams, an admin's whole municipality
-    Page("citizens:caseload", _("Citizens"), Can.PEOPLE, start=3),
-    Page("reports:team", _("My teams"), Can.LEAD, start=2),
+    Page("citizens:caseload", _("Citizens"), Can.PEOPLE, start=4),
+    Page("reports:dashboard", _("Dashboard"), Can.DASHBOARD, start=3),
+    Page("reports:dashboard_mine", _("My figures"), Can.OWN_FIGURES),
+    Page("reports:team", _("My teams"), Can.LEAD),
     Page(
         "accounts:municipality",
         _("Units and teams"),
@@ -116,7 +136,7 @@ PAGES: tuple[Page, ...] = (
     Page("models:list", _("Models"), Can.ADMINISTER, menu=ADMINISTRATION),
     Page("audit:search", _("Audit log"), Can.ADMINISTER, menu=ADMINISTRATION),
     Page("integrations:list", _("Integrations"), Can.ADMINISTER, menu=ADMINISTRATION),
-    Page("reports:overview", _("Statistics"), Can.STATISTICS, start=4),
+    Page("reports:overview", _("Statistics"), Can.STATISTICS, start=2),
     Page("reports:associations", _("Progression"), Can.PROGRESSION),
     Page("accounts:system", _("System"), Can.SYSTEM, start=5),
 )

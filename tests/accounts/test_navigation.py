@@ -24,6 +24,8 @@ def test_a_team_leader_with_a_caseload_gets_both(client, team_leader, world):
     client.force_login(team_leader)
     assert nav_labels(client) == [
         "Borgere",
+        "Overblik",
+        "Mine tal",
         "Mine teams",
         "Progression",
     ]
@@ -31,7 +33,7 @@ def test_a_team_leader_with_a_caseload_gets_both(client, team_leader, world):
 
 def test_a_case_worker_sees_only_case_work(client, caseworker):
     client.force_login(caseworker)
-    assert nav_labels(client) == ["Borgere"]
+    assert nav_labels(client) == ["Borgere", "Mine tal"]
 
 
 def test_switching_municipality_changes_scope(client, caseworker, citizen, world):
@@ -71,6 +73,7 @@ def test_an_admins_pages_are_one_menu_and_the_current_page_is_marked(
     items = client.get("/models/").context["nav_items"]
     assert [(i["group"], i["label"]) for i in items] == [
         ("", "Borgere"),
+        ("", "Overblik"),
         ("Administration", "Enheder og teams"),
         ("Administration", "Spørgeskema"),
         ("Administration", "Indsatser"),
@@ -91,5 +94,6 @@ def test_a_page_below_a_menu_item_marks_it_without_being_it(
     client.force_login(caseworker)
     items = client.get(f"/citizens/{citizen.pk}/").context["nav_items"]
     assert [(i["label"], i["active"], i["current"]) for i in items] == [
-        ("Borgere", True, False)
+        ("Borgere", True, False),
+        ("Mine tal", False, False),
     ]

@@ -49,7 +49,7 @@ def test_a_user_with_two_roles_lands_on_the_first_by_the_tables_order(
     client, team_leader, world
 ):
     """The start page is the lowest `start` of the user's pages, not the first in
-    the navigation: a team leader with a caseload lands on the team page."""
+    the navigation: a team leader with a caseload lands on the dashboard."""
     Membership.objects.create(
         user=team_leader,
         municipality=world.municipality,
@@ -58,7 +58,7 @@ def test_a_user_with_two_roles_lands_on_the_first_by_the_tables_order(
         valid_from=date(2020, 1, 1),
     )
     client.force_login(team_leader)
-    assert client.get("/")["Location"] == reverse("reports:team")
+    assert client.get("/")["Location"] == reverse("reports:dashboard")
 
 
 def test_a_user_without_a_role_gets_a_page_saying_so(client, db):

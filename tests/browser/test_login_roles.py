@@ -15,7 +15,7 @@ pytestmark = [
 
 START_PAGES = {
     "sagsbehandler1": "/citizens/",
-    "teamleder1": "/reports/team/",
+    "teamleder1": "/reports/dashboard/",
     "admin": "/municipality/",
     "analytiker": "/reports/statistics/",
     "systemadmin": "/system/",

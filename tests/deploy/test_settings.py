@@ -28,7 +28,8 @@ def run_settings(
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "BIP_", "DATABASE_URL", "REDIS_URL"))
     }
-    clean.update({"DJANGO_SETTINGS_MODULE": "bip.settings", **env})
+    # what the process is given, nothing from a demo's var/.env beside it
+    clean.update({"DJANGO_SETTINGS_MODULE": "bip.settings", "BIP_ENV_FILES": "", **env})
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,

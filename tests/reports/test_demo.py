@@ -79,3 +79,36 @@ def test_loading_the_demo_twice_adds_nothing():
         "sagsbehandler13",
         "sagsbehandler14",
     }
+
+
+@pytest.mark.timeout(300)
+def test_teamleder1_lands_on_a_dashboard_with_figures(client):
+    from django.urls import reverse
+
+    from reports.demo import dashboards_demo, score_demo
+    from reports.models import DashboardCell
+
+    load_demo(citizens_per_team=8, cohort_citizens=0)
+    score_demo()
+    assert dashboards_demo() >= 1
+    leader = User.objects.get(username="teamleder1")
+    led = Team.objects.filter(
+        membership__user=leader, membership__role=Role.TEAM_LEADER
+    )
+    cells = DashboardCell.objects.filter(team__in=led)
+    assert len(set(cells.values_list("quarter", flat=True))) >= 4
+    assert set(cells.values_list("team", flat=True)) == set(
+        led.values_list("pk", flat=True)
+    )
+    assert len(set(cells.values_list("target_group", flat=True))) >= 2
+    assert any(c.outcomes for c in cells)
+    client.force_login(leader)
+    start = client.get("/")
+    assert start["Location"] == reverse("reports:dashboard")
+    html = client.get(start["Location"]).content.decode()
+    assert 'id="no-figures"' not in html
+    for team in led:
+        assert team.name in html
+    assert "/citizens/?" in html  # numbers lead to the citizens behind them
+    # nothing is left to compute
+    assert dashboards_demo() == 0

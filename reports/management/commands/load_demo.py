@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from reports.demo import DEMO_PASSWORD, load_demo, score_demo
+from reports.demo import DEMO_PASSWORD, dashboards_demo, load_demo, score_demo
 
 
 class Command(BaseCommand):
@@ -34,6 +34,9 @@ class Command(BaseCommand):
         scored = score_demo()
         if scored:
             self.stdout.write(f"Scores computed for {scored} rounds.")
+        refreshed = dashboards_demo()
+        if refreshed:
+            self.stdout.write(f"Dashboards computed ({refreshed} refreshes).")
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
         seen = set()
         for login in result.logins:

@@ -1,0 +1,468 @@
+"""The dashboards of a job centre, a team and a case worker (docs/dashboards.md): the
+figures of the latest refresh's aggregate cells, each as a chart and a table with a
+CSV, every shown count linking to the citizens behind it within the viewer's scope."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bip.accounts.access import role_required
+from bip.accounts.models import User
+from bip.accounts.roles import Can, can
+from bip.accounts.scoping import Scope, scope_for
+from bip.audit.models import Purpose
+from bip.audit.services import record
+from bip.db import from_days
+from bip.tabular import write_csv
+from citizens.selectors import target_group_list
+from reports.aggregates import CLASSES, OUTCOME_KINDS, P12_BINS, dashboards_request
+from reports.dashboards import (
+    CLASS_LABELS,
+    DASH,
+    OUTCOME_LABELS,
+    Figure,
+    breakdown,
+    csv_rows,
+    figures,
+    mix_label,
+    quarter_label,
+)
+from reports.forms import DashboardFilter
+from reports.selectors import (
+    dashboard_caseworker_get,
+    dashboard_caseworkers,
+    dashboard_cells,
+    dashboard_citizens,
+    dashboard_refresh,
+    dashboard_team_get,
+    dashboard_teams,
+    dashboard_unit_get,
+    dashboard_units,
+    dashboards_running,
+    unit_teams,
+)
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("quarter_from", "quarter_to", "target_group")
+# the member figures a drill-down may name, with their categories
+DRILLS: dict[str, set[str]] = {
+    "done": {""},
+    "due": {""},
+    "class": set(CLASSES),
+    "mix": {"none", "job_only", "job_parallel", "other_only"},
+    "p12": {str(i) for i in range(P12_BINS)},
+    "outcome": set(OUTCOME_KINDS),
+}
+LEVELS = ("unit", "team", "caseworker")
+
+
+def _purpose(scope: Scope) -> str:
+    if scope.is_team_leader or scope.is_caseworker:
+        return Purpose.FOLLOW_UP
+    return Purpose.STATISTICS
+
+
+def _suppressed(scope: Scope, level: str) -> bool:
+    """Small cells are hidden where the viewer may not see every citizen behind the
+    page: for analysts everywhere, for team leaders on the job centre's totals."""
+    if scope.is_municipal_admin:
+        return False
+    if scope.is_analyst and not scope.is_team_leader:
+        return True
+    return level == "unit"
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    return {k: request.GET[k] for k in FILTER_KEYS if request.GET.get(k)}
+
+
+def _form(request: HttpRequest, quarters: list[date]) -> DashboardFilter:
+    groups = [(tg.pk, str(tg)) for tg in target_group_list()]
+    data = request.GET if any(k in request.GET for k in FILTER_KEYS) else None
+    return DashboardFilter(data, quarters=quarters, target_groups=groups)
+
+
+def _link(figs: list[Figure], base: str, filters: dict[str, str]) -> None:
+    """Each shown count with citizens behind it gets its drill-down URL, in the
+    table and on the chart's bar."""
+    for fig in figs:
+        for row in fig.rows:
+            for n in row.cells:
+                if n.drill:
+                    n.url = _drill_url(base, n.drill, filters)
+        for dataset in fig.chart.get("datasets", []):
+            dataset["links"] = [
+                _drill_url(base, tuple(d), filters) if d else None
+                for d in dataset.pop("drill")
+            ]
+
+
+def _drill_url(base: str, drill: tuple[str, ...], filters: dict[str, str]) -> str:
+    figure, category, quarter = drill
+    params = {**filters, "figure": figure}
+    if category:
+        params["category"] = category
+    if quarter:
+        params["quarter"] = quarter
+    return f"{base}?{urlencode(params)}"
+
+
+def _strip(figs: list[Figure]) -> None:
+    """No drill-down for this viewer: the numbers stay plain."""
+    for fig in figs:
+        for row in fig.rows:
+            for n in row.cells:
+                n.drill = None
+        for dataset in fig.chart.get("datasets", []):
+            dataset.pop("drill", None)
+            dataset["links"] = [None] * len(dataset["data"])
+
+
+def _page(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
+    viewer: Any = request.user
+    scope = scope_for(viewer)
+    refresh = dashboard_refresh(viewer=viewer)
+    every = (
+        dashboard_cells(viewer=viewer, refresh=refresh, level=level, obj=obj)
+        if refresh
+        else []
+    )
+    quarters = sorted({c.quarter for c in every})
+    form = _form(request, quarters)
+    chosen, target_group = form.selection()
+    cells = [
+        c
+        for c in every
+        if c.quarter in chosen
+        and (target_group is None or c.target_group_id == target_group)
+    ]
+    suppressed = _suppressed(scope, level)
+    figs = figures(cells, chosen, suppressed=suppressed)
+    filters = _filters(request) if form.is_bound and form.is_valid() else {}
+    drills = scope.sees_people
+    if drills:
+        _link(
+            figs, reverse(f"reports:dashboard_{level}_citizens", args=[obj.pk]), filters
+        )
+    else:
+        _strip(figs)
+    object_type = "user" if level == "caseworker" else level
+    if request.GET.get("format") == "csv":
+        wanted = request.GET.get("figure", "")
+        fig = next((f for f in figs if f.key == wanted), None)
+        if fig is not None:
+            record(
+                actor=viewer,
+                action="dashboard.csv",
+                purpose=_purpose(scope),
+                object_type=object_type,
+                object_id=obj.pk,
+            )
+            return _csv(fig, level, obj, plain=request.GET.get("dialect") == "plain")
+    parts = _parts(viewer, scope, level, obj, cells, suppressed)
+    record(
+        actor=viewer,
+        action="dashboard.view",
+        purpose=_purpose(scope),
+        object_type=object_type,
+        object_id=obj.pk,
+    )
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "level": level,
+            "obj": obj,
+            "refresh": refresh,
+            "form": form,
+            "filter_fields": _filter_fields(form, chosen, target_group),
+            # the other job centres the viewer may open
+            "units": list(dashboard_units(viewer=viewer)) if level == "unit" else [],
+            "quarters": [quarter_label(q) for q in chosen],
+            "figures": figs,
+            "charts": {f.key: f.chart for f in figs},
+            "parts": parts,
+            "suppressed": suppressed,
+            "drills": drills,
+            "query": urlencode(filters),
+            "associations": can(scope, Can.PROGRESSION),
+            "caseload": scope.sees_people and level != "unit",
+            "can_refresh": scope.is_municipal_admin,
+            "job": dashboards_running(viewer=viewer),
+            # the case-worker comparison: for the team's leaders only
+            "comparison": reverse("reports:comparison", args=[obj.pk])
+            if level == "team" and obj.pk in scope.led_team_ids
+            else "",
+        },
+    )
+
+
+def _filter_fields(
+    form: DashboardFilter, chosen: list[date], target_group: int | None
+) -> list[tuple[Any, list[tuple[str, str, bool]]]]:
+    """The filter's fields with what is shown selected: the quarters and target
+    group the figures are for."""
+    selected = {
+        "quarter_from": chosen[0].isoformat() if chosen else "",
+        "quarter_to": chosen[-1].isoformat() if chosen else "",
+        "target_group": str(target_group or ""),
+    }
+    return [
+        (
+            form[name],
+            [
+                (str(value), str(label), str(value) == selected[name])
+                for value, label in form.fields[name].choices
+            ],
+        )
+        for name in FILTER_KEYS
+    ]
+
+
+def _parts(
+    viewer: User,
+    scope: Scope,
+    level: str,
+    obj: Any,
+    cells: list[Any],
+    suppressed: bool,
+) -> list[dict[str, Any]]:
+    """A job centre's teams or a team's case workers, each with its figures and a
+    link to its own dashboard where the viewer may open it."""
+    if level == "unit":
+        figures_by = breakdown(cells, by="team_id", suppressed=suppressed)
+        opens = set(dashboard_teams(viewer=viewer).values_list("pk", flat=True))
+        rows = []
+        for team in unit_teams(viewer=viewer, unit=obj):
+            part = figures_by.get(team.pk)
+            if part is None:
+                continue
+            url = (
+                reverse("reports:dashboard_team", args=[team.pk])
+                if team.pk in opens
+                else ""
+            )
+            rows.append({"label": team.name, "url": url, "part": part})
+        return rows
+    if level == "team":
+        figures_by = breakdown(cells, by="caseworker_id", suppressed=suppressed)
+        people = {u.pk: u for u in dashboard_caseworkers(viewer=viewer)}
+        rows = []
+        for key, part in sorted(
+            figures_by.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)
+        ):
+            user = people.get(key)
+            if key is None:
+                label, url = _("Without a case worker"), ""
+            elif user is None:
+                label, url = _("Another case worker"), ""
+            else:
+                label = user.get_full_name() or user.username
+                url = reverse("reports:dashboard_caseworker", args=[user.pk])
+            rows.append({"label": label, "url": url, "part": part})
+        return rows
+    return []
+
+
+def _csv(fig: Figure, level: str, obj: Any, *, plain: bool) -> HttpResponse:
+    header, rows = csv_rows(fig)
+    out = io.StringIO()
+    if plain:
+        write_csv(out, rows, header=header, delimiter=",", bom=False)
+    else:  # Danish Excel: semicolons, a BOM and decimal commas
+        write_csv(out, rows, header=header)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    name = f"dashboard-{level}-{obj.pk}-{fig.key}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@role_required(Can.DASHBOARD)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The viewer's dashboard: a team leader's job centre; for admins and analysts
+    the job centres to choose from."""
+    scope = scope_for(request.user)
+    units = list(dashboard_units(viewer=request.user))
+    if scope.is_team_leader and not scope.is_municipal_admin and units:
+        return _page(request, "unit", units[0])
+    refresh = dashboard_refresh(viewer=request.user)
+    record(
+        actor=request.user,
+        action="dashboard.index",
+        purpose=_purpose(scope),
+    )
+    return render(
+        request,
+        "reports/dashboard_index.html",
+        {
+            "units": units,
+            "refresh": refresh,
+            "can_refresh": scope.is_municipal_admin,
+            "job": dashboards_running(viewer=request.user),
+        },
+    )
+
+
+@role_required(Can.OWN_FIGURES)
+def dashboard_mine(request: HttpRequest) -> HttpResponse:
+    return _page(request, "caseworker", request.user)
+
+
+@role_required(Can.DASHBOARD)
+def dashboard_unit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, "unit", dashboard_unit_get(viewer=request.user, pk=pk))
+
+
+@role_required(Can.DASHBOARD)
+def dashboard_team(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, "team", dashboard_team_get(viewer=request.user, pk=pk))
+
+
+@role_required(Can.FIGURES)
+def dashboard_caseworker(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(
+        request, "caseworker", dashboard_caseworker_get(viewer=request.user, pk=pk)
+    )
+
+
+@role_required(Can.ADMINISTER)
+@require_POST
+def dashboard_refresh_request(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    with transaction.atomic():
+        dashboards_request(municipality_id=scope.municipality, by=request.user)
+    messages.success(request, _("The dashboards are being computed."))
+    return redirect("reports:dashboard")
+
+
+# --- Drill-down: the citizens behind a number ---
+
+
+def _citizens(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
+    viewer: Any = request.user
+    scope = scope_for(viewer)
+    refresh = dashboard_refresh(viewer=viewer)
+    figure = request.GET.get("figure", "")
+    category = request.GET.get("category", "")
+    quarter = request.GET.get("quarter", "")
+    every = (
+        dashboard_cells(viewer=viewer, refresh=refresh, level=level, obj=obj)
+        if refresh
+        else []
+    )
+    quarters = sorted({c.quarter for c in every})
+    form = _form(request, quarters)
+    chosen, target_group = form.selection()
+    error = ""
+    if figure not in DRILLS or category not in DRILLS[figure]:
+        error = _("Choose a number on the dashboard to see the citizens behind it.")
+    elif quarter:
+        try:
+            day = date.fromisoformat(quarter)
+        except ValueError:
+            day = None
+        if day not in quarters:
+            error = _("There are no figures for that quarter.")
+        else:
+            chosen = [day]
+    page = None
+    rows: list[dict[str, Any]] = []
+    if refresh and not error:
+        today = timezone.localdate()
+        qs = dashboard_citizens(
+            viewer=viewer,
+            refresh=refresh,
+            level=level,
+            obj=obj,
+            figure=figure,
+            category=category,
+            quarters=chosen,
+            target_group_id=target_group,
+            today=today,
+            model_version_id=refresh.model_version_id,
+        )
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = [{"citizen": c, "due": from_days(c.due_days)} for c in page.object_list]
+    record(
+        actor=viewer,
+        action="dashboard.citizens",
+        purpose=_purpose(scope),
+        object_type="user" if level == "caseworker" else level,
+        object_id=obj.pk,
+        citizen_ids=[r["citizen"].pk for r in rows],
+    )
+    params = {k: v for k, v in request.GET.items() if k != "page"}
+    return render(
+        request,
+        "reports/dashboard_citizens.html",
+        {
+            "level": level,
+            "obj": obj,
+            "refresh": refresh,
+            "error": error,
+            "page": page,
+            "rows": rows,
+            "what": _drill_label(figure, category),
+            "quarters": [quarter_label(q) for q in chosen],
+            "back": reverse(
+                "reports:dashboard_mine"
+                if level == "caseworker" and obj.pk == viewer.pk
+                else f"reports:dashboard_{level}",
+                args=[] if level == "caseworker" and obj.pk == viewer.pk else [obj.pk],
+            )
+            + (f"?{urlencode(_filters(request))}" if _filters(request) else ""),
+            "query": urlencode(params),
+        },
+    )
+
+
+def _drill_label(figure: str, category: str) -> str:
+    names = {
+        "done": _("Rounds done"),
+        "due": _("Rounds due"),
+        "class": _("Progression class"),
+        "mix": _("Interventions before the round"),
+        "p12": _("Job probability"),
+        "outcome": _("Outcome"),
+    }
+    label = names.get(figure, "")
+    if figure == "class" and category in CLASS_LABELS:
+        return f"{label}: {CLASS_LABELS[category]}"
+    if figure == "outcome" and category in OUTCOME_LABELS:
+        return f"{label}: {OUTCOME_LABELS[category]}"
+    if figure == "mix":
+        return f"{label}: {mix_label(category)}"
+    if figure == "p12" and category.isdigit():
+        return f"{label}: {10 * int(category)}{DASH}{10 * int(category) + 10} %"
+    return label
+
+
+@role_required(Can.DASHBOARD)
+def dashboard_unit_citizens(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = dashboard_unit_get(viewer=request.user, pk=pk, drill=True)
+    return _citizens(request, "unit", unit)
+
+
+@role_required(Can.DASHBOARD)
+def dashboard_team_citizens(request: HttpRequest, pk: int) -> HttpResponse:
+    team = dashboard_team_get(viewer=request.user, pk=pk, drill=True)
+    return _citizens(request, "team", team)
+
+
+@role_required(Can.FIGURES)
+def dashboard_caseworker_citizens(request: HttpRequest, pk: int) -> HttpResponse:
+    user = dashboard_caseworker_get(viewer=request.user, pk=pk)
+    return _citizens(request, "caseworker", user)
