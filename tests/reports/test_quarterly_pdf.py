@@ -288,3 +288,19 @@ def test_anonymous_is_sent_to_log_in(client, world, cells):
     r = client.get(url(world.unit, quarter="2025-2"))
     assert r.status_code == HTTPStatus.FOUND
     assert r["Location"].startswith("/login/")
+
+
+def test_the_dashboard_offers_the_report_to_who_may_print_it(
+    client, team_leader, analyst, world, cells
+):
+    client.force_login(team_leader)
+    page = reverse("reports:dashboard_unit", args=[world.unit.pk])
+    body = client.get(
+        page, {"quarter_from": Q1.isoformat(), "quarter_to": Q2.isoformat()}
+    )
+    html = body.content.decode()
+    assert f'href="{url(world.unit, quarter="2025-2")}"' in html
+    assert "Udskriv kvartalsrapporten for" in html
+    client.force_login(analyst)  # may read the dashboard, not print the report
+    html = client.get(page).content.decode()
+    assert "report.pdf" not in html
