@@ -203,14 +203,15 @@ SERIES = (  # fill, outline: told apart by lightness and outline, not colour alo
 
 
 def nice_top(value: float) -> float:
-    """The axis' end: 1, 2, 2.5 or 5 times a power of ten, at least `value`."""
+    """The axis' end: four ticks of 1, 2, 2.5 or 5 times a power of ten, at least
+    `value` (so a count of 7 gets 0, 2, 4, 6, 8)."""
     if value <= 0:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
+        return 4.0
+    power = 10 ** math.floor(math.log10(value / 4))
     for step in (1, 2, 2.5, 5, 10):
-        if step * power >= value:
-            return step * power
-    return 10 * power
+        if 4 * step * power >= value:
+            return 4 * step * power
+    return 40 * power
 
 
 def value_text(value: float, *, percent: bool) -> str:
