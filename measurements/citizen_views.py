@@ -46,6 +46,10 @@ def caseload(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "due")
     sort = sort if sort in SORT_LABELS else "due"
     overdue_only = request.GET.get("overdue") == "1"
+    # one of the viewer's teams (the dashboards link here); the list is scoped anyway,
+    # so another team's id lists nobody
+    team = request.GET.get("team", "")
+    team_id = int(team) if team.isdigit() else None
     today = timezone.localdate()
     model = active_model(municipality_id=scope.municipality_id)
     qs = caseload_list(
@@ -54,6 +58,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         mine=which == "mine",
         sort=sort,
         overdue_only=overdue_only,
+        team_id=team_id,
         model_version_id=model.pk,
     )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -78,7 +83,12 @@ def caseload(request: HttpRequest) -> HttpResponse:
         action="citizen.list",
         citizen_ids=[r["citizen"].pk for r in rows],
     )
-    query = {"view": which, "sort": sort, **({"overdue": "1"} if overdue_only else {})}
+    query = {
+        "view": which,
+        "sort": sort,
+        **({"overdue": "1"} if overdue_only else {}),
+        **({"team": str(team_id)} if team_id else {}),
+    }
     return render(
         request,
         "measurements/caseload.html",
@@ -92,6 +102,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "sorts": SORT_LABELS,
             "overdue_only": overdue_only,
+            "team_id": team_id,
             "query": "&".join(f"{k}={v}" for k, v in query.items()),
         },
     )

@@ -8,8 +8,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bip.accounts.models import Role
 from measurements.models import Round
-from tests.factories import CitizenFactory
+from tests.factories import CitizenFactory, MembershipFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 6, 1)
@@ -116,3 +117,31 @@ def test_bad_sort_and_page_fall_back(client, caseworker, citizen):
     client.force_login(caseworker)
     r = client.get("/citizens/?sort=evil&page=abc&view=nope")
     assert r.status_code == HTTPStatus.OK
+
+
+def test_the_team_filter_lists_one_team_and_never_another_teams(
+    client, world, team_leader, caseworker, other_team_caseworker
+):
+    """The team dashboard's overdue link: one of the leader's teams; a team they do
+    not lead lists nobody, because the list is scoped first."""
+    MembershipFactory(
+        user=team_leader,
+        role=Role.TEAM_LEADER,
+        team=world.other_team,
+        municipality=world.municipality,
+        valid_from=date(2020, 1, 1),
+    )
+    mine = CitizenFactory(team=world.team, caseworker=caseworker, name="Ida Holm")
+    CitizenFactory(team=world.other_team, caseworker=other_team_caseworker)
+    not_led = TeamFactory(unit=world.unit, name="Team C")
+    stranger = CitizenFactory(team=not_led, name="Bo Lund")
+    client.force_login(team_leader)
+    assert len(client.get("/citizens/?view=team").context["rows"]) == 2
+    listed = client.get(f"/citizens/?view=team&team={world.team.pk}").context["rows"]
+    assert [r["citizen"].pk for r in listed] == [mine.pk]
+    response = client.get(f"/citizens/?view=team&team={not_led.pk}")
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["rows"] == []
+    assert stranger.name not in response.content.decode()
+    page = client.get(f"/citizens/?view=team&team={world.team.pk}&overdue=1")
+    assert f'name="team" value="{world.team.pk}"' in page.content.decode()
