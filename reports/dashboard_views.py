@@ -197,6 +197,7 @@ def _page(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
             "parts": parts,
             "suppressed": suppressed,
             "drills": drills,
+            "quarterly": _quarterly_url(scope, level, obj, chosen),
             "query": urlencode(filters),
             "associations": can(scope, Can.PROGRESSION),
             "caseload": scope.sees_people and level != "unit",
@@ -230,6 +231,16 @@ def _filter_fields(
         )
         for name in FILTER_KEYS
     ]
+
+
+def _quarterly_url(scope: Scope, level: str, obj: Any, chosen: list[date]) -> str:
+    """The job centre's quarterly report (PDF) of the last quarter shown, for its
+    team leaders and the admins."""
+    if level != "unit" or not chosen or not can(scope, Can.QUARTERLY):
+        return ""
+    q = chosen[-1]
+    url = reverse("reports:unit_report", args=[obj.pk])
+    return f"{url}?quarter={q.year}-{(q.month - 1) // 3 + 1}"
 
 
 def _parts(

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import comparison_views, dashboard_views, export_views, views
+from reports import (
+    comparison_views,
+    dashboard_views,
+    export_views,
+    pdf_views,
+    views,
+)
 
 app_name = "reports"
 urlpatterns = [
@@ -62,5 +68,15 @@ urlpatterns = [
         "exports/<int:pk>/download/",
         export_views.export_download,
         name="export_download",
+    ),
+    path(
+        "citizens/<int:pk>/summary.pdf",
+        pdf_views.citizen_summary,
+        name="citizen_summary",
+    ),
+    path(
+        "dashboard/unit/<int:pk>/report.pdf",
+        pdf_views.unit_report,
+        name="unit_report",
     ),
 ]

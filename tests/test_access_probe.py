@@ -64,6 +64,8 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "api:citizen-detail": "citizen",
     "api:job-detail": "job",
     "reports:dashboard_unit": "unit",
+    "reports:citizen_summary": "citizen",
+    "reports:unit_report": "unit",
     "reports:dashboard_unit_citizens": "unit",
     "reports:dashboard_team": "team",
     "reports:dashboard_team_citizens": "team",

@@ -55,6 +55,7 @@ SAME_WORDS = set(
         "sav",
         "stata",
         "dta",
+        "pdf",
         "import",
         "utf",
         "windows",
@@ -194,6 +195,8 @@ NOT_PAGES = {
     "imports:report": {200, 403},  # a CSV file
     "jobs:status": {200, 404},  # JSON
     "reports:export_download": {403, 404},  # a file; the probe's is not written yet
+    "reports:citizen_summary": {200, 403, 404},  # a PDF file
+    "reports:unit_report": {200, 403, 404},  # a PDF file
 }
 
 

@@ -31,6 +31,7 @@ class Can(StrEnum):
     DASHBOARD = "dashboard"  # the dashboards of job centres and teams
     FIGURES = "figures"  # a case worker's dashboard (the selectors decide whose)
     OWN_FIGURES = "own_figures"  # a case worker's own dashboard
+    QUARTERLY = "quarterly"  # a job centre's quarterly report (PDF)
 
 
 def sees_people(scope: Scope) -> bool:
@@ -73,6 +74,10 @@ def sees_own_figures(scope: Scope) -> bool:
     return scope.is_caseworker
 
 
+def prints_quarterly(scope: Scope) -> bool:
+    return scope.is_team_leader or scope.is_municipal_admin
+
+
 RULES: dict[Can, Callable[[Scope], bool]] = {
     Can.PEOPLE: sees_people,
     Can.LEAD: leads_teams,
@@ -84,6 +89,7 @@ RULES: dict[Can, Callable[[Scope], bool]] = {
     Can.DASHBOARD: sees_dashboards,
     Can.FIGURES: sees_figures,
     Can.OWN_FIGURES: sees_own_figures,
+    Can.QUARTERLY: prints_quarterly,
 }
 
 
