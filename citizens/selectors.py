@@ -9,7 +9,7 @@ from bip.accounts.access import scoped_get
 from bip.accounts.models import Membership, Role, User
 from bip.accounts.scoping import Action, citizen_q, scope_for
 from citizens import cpr, crypto
-from citizens.models import Citizen, Enrolment, TargetGroup, fold
+from citizens.models import Assignment, Citizen, Enrolment, TargetGroup, fold
 
 
 def citizen_list(*, viewer: User, action: Action = "read") -> QuerySet[Citizen]:
@@ -85,3 +85,17 @@ def duplicate_contact(*, viewer: User, citizen: Citizen) -> dict[str, Any]:
 def target_group_list() -> QuerySet[TargetGroup]:
     """The national target groups (global reference data), old ones included."""
     return TargetGroup.objects.order_by("code")
+
+
+def enrolment_list(*, viewer: User, action: Action = "read") -> QuerySet[Enrolment]:
+    """Enrolment spells of citizens the viewer may read (or write)."""
+    return Enrolment.objects.filter(
+        citizen_q(scope_for(viewer), action, prefix="citizen__")
+    ).select_related("target_group")
+
+
+def assignment_list(*, viewer: User, action: Action = "read") -> QuerySet[Assignment]:
+    """The case-worker history of citizens the viewer may read (or write)."""
+    return Assignment.objects.filter(
+        citizen_q(scope_for(viewer), action, prefix="enrolment__citizen__")
+    ).select_related("enrolment")

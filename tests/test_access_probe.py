@@ -7,6 +7,7 @@ OBJECT_ROUTES, so no view escapes the probe."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from http import HTTPStatus
 
 import pytest
@@ -63,6 +64,13 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "integrations:token_revoke": "apitoken",
     "api:citizen-detail": "citizen",
     "api:job-detail": "job",
+    "api:enrolment-detail": "enrolment",
+    "api:assignment-detail": "assignment",
+    "api:round-detail": "round",
+    "api:score-detail": "score",
+    "api:modelversion-detail": "modelversion",
+    "api:episode-detail": "episode",
+    "api:outcome-detail": "outcome",
     "reports:comparison": "team",
 }
 POST_BODIES = {  # POST-only routes: what an outsider posts
@@ -104,8 +112,37 @@ def routes():
 
 
 @pytest.fixture
-def owner_data(owned_objects):
-    return owned_objects
+def owner_data(owned_objects, caseworker):
+    """The shared objects, and those only the API names by id: the citizen's
+    enrolment and assignment, an outcome and a score."""
+    from django.utils import timezone
+
+    from interventions.services import outcome_record
+    from measurements.models import Score
+
+    citizen = owned_objects["citizen"]
+    enrolment = citizen.enrolments.get()
+    outcome, _ = outcome_record(
+        citizen=citizen, kind="subsidised_job", day=date(2025, 6, 2), by=caseworker
+    )
+    score = Score.objects.create(
+        municipality_id=citizen.municipality_id,
+        round=owned_objects["round"],
+        model_version=owned_objects["modelversion"],
+        lp=-3.0,
+        hazard_q=0.05,
+        p12=0.18,
+        indicator_lp=0.2,
+        inputs_hash="probe",
+        computed_at=timezone.now(),
+    )
+    return {
+        **owned_objects,
+        "enrolment": enrolment,
+        "assignment": enrolment.assignments.get(),
+        "outcome": outcome,
+        "score": score,
+    }
 
 
 def url_for(name: str, args: list[str], objects) -> str:

@@ -28,6 +28,7 @@ class Can(StrEnum):
     PROGRESSION = "progression"  # progression by intervention mix and type
     CORRECT = "correct"  # correct a locked round
     SYSTEM = "system"  # the installation
+    INTEGRATE = "integrate"  # an integration's token (the API's model versions)
 
 
 def sees_people(scope: Scope) -> bool:
@@ -58,6 +59,10 @@ def runs_system(scope: Scope) -> bool:
     return scope.is_system_admin
 
 
+def integrates(scope: Scope) -> bool:
+    return scope.is_integration
+
+
 RULES: dict[Can, Callable[[Scope], bool]] = {
     Can.PEOPLE: sees_people,
     Can.LEAD: leads_teams,
@@ -66,6 +71,7 @@ RULES: dict[Can, Callable[[Scope], bool]] = {
     Can.PROGRESSION: sees_progression,
     Can.CORRECT: corrects_rounds,
     Can.SYSTEM: runs_system,
+    Can.INTEGRATE: integrates,
 }
 
 
