@@ -333,6 +333,10 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "BIP progression API",
     "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "DESCRIPTION": "Citizens, enrolments, rounds with their answers, scores, model "
+    "versions, interventions and outcomes of one municipality, scoped and audited as "
+    "the pages. docs/api.md shows an incremental sync.",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

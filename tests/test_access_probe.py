@@ -24,6 +24,7 @@ EXEMPT = {
     "set_language",
     "schema",
     "api-docs",
+    "api-redoc",
     # sign-in and password reset: for people who are not logged in
     "oidc_authentication_init",
     "oidc_authentication_callback",
