@@ -24,6 +24,9 @@ class CitizenSerializer(serializers.ModelSerializer):
 
 class EnrolmentSerializer(serializers.ModelSerializer):
     target_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    end_reason = serializers.ChoiceField(
+        choices=Enrolment.EndReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Enrolment

@@ -11,7 +11,9 @@ from rest_framework import serializers
 from measurements.models import (
     Answer,
     InstrumentVersion,
+    MissingReason,
     ModelVersion,
+    ProgressionClass,
     Response,
     Round,
     Score,
@@ -30,6 +32,9 @@ class InstrumentVersionRefSerializer(serializers.ModelSerializer):
 class AnswerSerializer(serializers.ModelSerializer):
     question = serializers.CharField(source="question.code", read_only=True)
     indicator = serializers.CharField(source="question.indicator", read_only=True)
+    missing_reason = serializers.ChoiceField(
+        choices=MissingReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Answer
@@ -49,7 +54,9 @@ class ResponseSerializer(serializers.ModelSerializer):
 class RoundSerializer(serializers.ModelSerializer):
     citizen = serializers.IntegerField(source="enrolment.citizen_id", read_only=True)
     instrument_version = InstrumentVersionRefSerializer(read_only=True)
-    target_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    target_group = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     responses = ResponseSerializer(many=True, read_only=True)
 
     class Meta:
@@ -76,7 +83,13 @@ class ScoreSerializer(serializers.ModelSerializer):
     citizen = serializers.IntegerField(
         source="round.enrolment.citizen_id", read_only=True
     )
-    progression_class = serializers.CharField(source="klass", read_only=True)
+    progression_class = serializers.ChoiceField(
+        source="klass",
+        choices=ProgressionClass.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Blank for the baseline round, or nothing comparable before it.",
+    )
     contributions = serializers.JSONField(
         read_only=True,
         help_text="What moved the score: each indicator's part of the linear "
@@ -118,6 +131,9 @@ class ModelVersionSerializer(serializers.ModelSerializer):
     )
     absent_features = serializers.JSONField(read_only=True)
     levels = serializers.JSONField(read_only=True)
+    validation = serializers.ChoiceField(
+        choices=ModelVersion.Validation.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = ModelVersion
