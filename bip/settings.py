@@ -334,6 +334,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "BIP progression API",
     "VERSION": "1",
     "OAS_VERSION": "3.1.0",
+    "ENUM_NAME_OVERRIDES": {
+        "OutcomeKindEnum": "interventions.models.Outcome.Kind",
+        "ModelKindEnum": "measurements.models.ModelVersion.Kind",
+    },
     "DESCRIPTION": "Citizens, enrolments, rounds with their answers, scores, model "
     "versions, interventions and outcomes of one municipality, scoped and audited as "
     "the pages. docs/api.md shows an incremental sync.",
