@@ -320,7 +320,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "bip.exceptions.api_exception_handler",
+    # per integration token (docs/api.md); BIP_API_TOKEN_RATE below
+    "DEFAULT_THROTTLE_CLASSES": ["bip.throttling.TokenRateThrottle"],
 }
+BIP_API_TOKEN_RATE = env("BIP_API_TOKEN_RATE", default="1200/min")
 KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
 # knox's own migrations create the table of its default token model, which is swapped
 # out for accounts.ApiToken: an orphan table with a key to every user. Not run.
