@@ -247,6 +247,17 @@ def score_list(*, viewer: User) -> QuerySet[Score]:
     )
 
 
+def citizen_round_on(*, citizen: Citizen, day: date) -> Round | None:
+    """The citizen's round of a date in their open enrolment (the rounds import's
+    natural key), or their round in progress (day None)."""
+    rounds = Round.objects.filter(
+        enrolment__citizen=citizen, enrolment__end__isnull=True
+    )
+    if day is None:
+        return rounds.filter(state=Round.State.OPEN).first()
+    return rounds.filter(state=Round.State.COMPLETE, round_date=day).first()
+
+
 def may_write_round(*, viewer: User, rnd: Round) -> bool:
     return round_list(viewer=viewer, action="write").filter(pk=rnd.pk).exists()
 

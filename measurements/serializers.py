@@ -192,3 +192,30 @@ class ModelVersionSerializer(serializers.ModelSerializer):
                 "upper": estimate + Z95 * se,
             }
         return out
+
+
+class RoundInSerializer(serializers.Serializer):
+    """A round answered in another tool: the citizen, the date, and per respondent
+    the answers by question code: 1-5, or the reason it was not answered
+    (`declined`, `dont_know`, `not_relevant`, `not_asked`). The case worker's part is
+    required; the citizen's is optional. The natural key is the citizen's open
+    enrolment and the date, as in the rounds import."""
+
+    citizen = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    round_date = serializers.DateField()
+    caseworker = serializers.DictField(
+        child=serializers.JSONField(), help_text="Question code -> 1-5 or a reason."
+    )
+    citizen_answers = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="The citizen's part: question code -> 1-5 or a reason.",
+    )
+
+
+class RoundConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    existing = serializers.IntegerField()
+    answers = serializers.ListField(
+        child=serializers.CharField(), help_text="The question codes that differ."
+    )
