@@ -142,3 +142,21 @@ def test_bad_answers_are_400_naming_the_field(
     assert r.status_code == HTTPStatus.BAD_REQUEST, r.content
     assert field in r.json()
     assert rows() == before
+
+
+def test_a_case_worker_records_rounds_for_their_own_caseload_only(
+    client, world, caseworker, teammate, citizen, body
+):
+    """As on the page: not for a teammate's citizen they may read."""
+    teammates = CitizenFactory(team=world.team, caseworker=teammate)
+    client.force_login(caseworker)
+    before = rows()
+    r = client.post(
+        "/api/v1/rounds/",
+        {**body, "citizen": teammates.pk},
+        content_type="application/json",
+    )
+    assert r.status_code == HTTPStatus.NOT_FOUND
+    assert rows() == before
+    own = client.post("/api/v1/rounds/", body, content_type="application/json")
+    assert own.status_code == HTTPStatus.CREATED, own.content
