@@ -11,7 +11,7 @@ read and passes it on its next poll (docs/api.md).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema
@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bip.accounts.access import scoped_get
+from bip.accounts.models import User
 from bip.accounts.roles import Can, can
 from bip.accounts.scoping import scope_for
 from bip.audit.services import record, record_denial
@@ -126,7 +127,7 @@ class ScopedReadViewSet(
     updated_field = "updated_at"
     sync_ordering: tuple[str, ...] = ("updated_at", "pk")
 
-    def get_permissions(self) -> list[BasePermission]:
+    def get_permissions(self) -> list[Any]:
         return [*super().get_permissions(), CapabilityRequired()]
 
     def selector(self, viewer: Any) -> QuerySet[Any]:
@@ -160,7 +161,9 @@ class ScopedReadViewSet(
 
     def get_object(self) -> Any:
         return scoped_get(
-            self.get_queryset(), self.kwargs.get("pk"), viewer=self.request.user
+            self.get_queryset(),
+            self.kwargs.get("pk"),
+            viewer=cast(User, self.request.user),
         )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
