@@ -329,7 +329,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "bip.exceptions.api_exception_handler",
+    # per integration token (docs/api.md); BIP_API_TOKEN_RATE below
+    "DEFAULT_THROTTLE_CLASSES": ["bip.throttling.TokenRateThrottle"],
 }
+BIP_API_TOKEN_RATE = env("BIP_API_TOKEN_RATE", default="1200/min")
 KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model name, not a secret
 # knox's own migrations create the table of its default token model, which is swapped
 # out for accounts.ApiToken: an orphan table with a key to every user. Not run.
@@ -342,6 +345,14 @@ REST_KNOX = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "BIP progression API",
     "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "ENUM_NAME_OVERRIDES": {
+        "OutcomeKindEnum": "interventions.models.Outcome.Kind",
+        "ModelKindEnum": "measurements.models.ModelVersion.Kind",
+    },
+    "DESCRIPTION": "Citizens, enrolments, rounds with their answers, scores, model "
+    "versions, interventions and outcomes of one municipality, scoped and audited as "
+    "the pages. docs/api.md shows an incremental sync.",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

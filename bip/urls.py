@@ -3,7 +3,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from bip.accounts import urls as accounts_urls
 from bip.accounts import views as accounts_views
@@ -92,8 +96,16 @@ urlpatterns = [
     # the split view serves its script as a file: no inline script (CSP)
     path(
         "api/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="schema"),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="api/swagger_ui.html"
+        ),
         name="api-docs",
+    ),
+    # Redoc reads the schema from its element's attribute: no inline script either
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
+        name="api-redoc",
     ),
     path("django-admin/", admin.site.urls),
 ]

@@ -17,7 +17,12 @@ from citizens.models import TargetGroup
 
 def writable_teams(scope: Scope) -> Any:
     qs = Team.objects.filter(municipality_id=scope.municipality_id)
-    if not scope.is_municipal_admin:
+    if scope.is_integration:  # a case-management system's token (the API)
+        if not scope.integration_writes:
+            return qs.none()
+        if scope.integration_team_ids is not None:
+            qs = qs.filter(pk__in=sorted(scope.integration_team_ids))
+    elif not scope.is_municipal_admin:
         qs = qs.filter(pk__in=sorted(scope.team_ids | scope.led_team_ids))
     return qs.select_related("unit").order_by("unit__name", "name")
 

@@ -3,13 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from bip.accounts.access import scoped_get
 from bip.accounts.models import Membership, Role, User
 from bip.accounts.scoping import Action, citizen_q, scope_for
+from bip.audit.services import record_denial
 from citizens import cpr, crypto
-from citizens.models import Citizen, Enrolment, TargetGroup, fold
+from citizens.models import Assignment, Citizen, Enrolment, TargetGroup, fold
 
 
 def citizen_list(*, viewer: User, action: Action = "read") -> QuerySet[Citizen]:
@@ -24,6 +26,21 @@ def citizen_get(*, viewer: User, pk: Any, action: Action = "read") -> Citizen:
         pk,
         viewer=viewer,
     )
+
+
+def citizen_get_by_cpr(
+    *, viewer: User, digits: str, action: Action = "read"
+) -> Citizen:
+    """The citizen with a CPR number (ten digits, already parsed) if the viewer may
+    read (or write) them, else 404 (logged without the number)."""
+    found = citizen_list(viewer=viewer, action=action).filter(
+        cpr_hmac=crypto.keyed_hash(digits)
+    )
+    citizen = found.first()
+    if citizen is None:
+        record_denial(actor=viewer, object_type="citizen", object_id="cpr")
+        raise Http404
+    return citizen
 
 
 def citizen_enrolments(*, citizen: Citizen) -> list[Enrolment]:
@@ -85,3 +102,17 @@ def duplicate_contact(*, viewer: User, citizen: Citizen) -> dict[str, Any]:
 def target_group_list() -> QuerySet[TargetGroup]:
     """The national target groups (global reference data), old ones included."""
     return TargetGroup.objects.order_by("code")
+
+
+def enrolment_list(*, viewer: User, action: Action = "read") -> QuerySet[Enrolment]:
+    """Enrolment spells of citizens the viewer may read (or write)."""
+    return Enrolment.objects.filter(
+        citizen_q(scope_for(viewer), action, prefix="citizen__")
+    ).select_related("target_group")
+
+
+def assignment_list(*, viewer: User, action: Action = "read") -> QuerySet[Assignment]:
+    """The case-worker history of citizens the viewer may read (or write)."""
+    return Assignment.objects.filter(
+        citizen_q(scope_for(viewer), action, prefix="enrolment__citizen__")
+    ).select_related("enrolment")

@@ -35,6 +35,13 @@ def episode_get(
     )
 
 
+def outcome_list(*, viewer: User, action: Action = "read") -> QuerySet[Outcome]:
+    """Outcomes of citizens the viewer may read (or write)."""
+    return Outcome.objects.filter(
+        citizen_q(scope_for(viewer), action, prefix="citizen__")
+    )
+
+
 def citizen_episodes(*, citizen: Citizen) -> list[InterventionEpisode]:
     """Every episode of a citizen the caller has already looked up, oldest first."""
     return list(

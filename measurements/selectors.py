@@ -12,6 +12,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -214,6 +215,47 @@ def current_answers(rnd: Round, respondent: str | None = None) -> dict[int, Answ
     if respondent is not None:
         answers = answers.filter(response__respondent=respondent)
     return {a.question_id: a for a in answers}
+
+
+def round_sync_list(*, viewer: User) -> QuerySet[Round]:
+    """Rounds the viewer may read with their instrument version and, per respondent,
+    the answers in force (the API's rounds)."""
+    return (
+        round_list(viewer=viewer)
+        .select_related("enrolment", "instrument_version", "target_group")
+        .prefetch_related(
+            "responses",
+            Prefetch(
+                "responses__answers",
+                queryset=Answer.objects.current()
+                .select_related("question")
+                .order_by("question__order", "pk"),
+            ),
+        )
+    )
+
+
+def score_list(*, viewer: User) -> QuerySet[Score]:
+    """Scores of rounds the viewer may read, current and superseded. `changed_at` is
+    when the row last changed: computed, or superseded by a newer computation."""
+    return (
+        Score.objects.filter(
+            citizen_q(scope_for(viewer), "read", prefix="round__enrolment__citizen__")
+        )
+        .annotate(changed_at=Coalesce("superseded_at", "computed_at"))
+        .select_related("round__enrolment")
+    )
+
+
+def citizen_round_on(*, citizen: Citizen, day: date) -> Round | None:
+    """The citizen's round of a date in their open enrolment (the rounds import's
+    natural key), or their round in progress (day None)."""
+    rounds = Round.objects.filter(
+        enrolment__citizen=citizen, enrolment__end__isnull=True
+    )
+    if day is None:
+        return rounds.filter(state=Round.State.OPEN).first()
+    return rounds.filter(state=Round.State.COMPLETE, round_date=day).first()
 
 
 def may_write_round(*, viewer: User, rnd: Round) -> bool:

@@ -266,6 +266,33 @@ def round_save(
     return SaveResult(rnd, changed, submitted)
 
 
+@transaction.atomic
+def round_record(
+    *,
+    citizen: Citizen,
+    by: Any,
+    round_date: date,
+    answers: dict[str, dict[int, AnswerInput]],
+) -> Round:
+    """A round answered in another tool (the API): started, answered and submitted
+    in one transaction by the page's services (round_start, round_save), each part
+    given submitted, marked as imported."""
+    rnd = round_start(citizen=citizen, by=by)
+    round_save(
+        rnd=rnd,
+        by=by,
+        lock_version=rnd.lock_version,
+        answers=answers,
+        submit=tuple(r for r in Respondent.values if r in answers),
+        round_date=round_date,
+    )
+    rnd.responses.filter(respondent__in=list(answers)).update(
+        channel=Response.Channel.IMPORT
+    )
+    rnd.refresh_from_db()
+    return rnd
+
+
 def _complete(rnd: Round, day: date) -> None:
     """The case worker's part is in: the round is complete; snapshot the placement."""
     enrolment = rnd.enrolment

@@ -7,6 +7,7 @@ OBJECT_ROUTES, so no view escapes the probe."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from http import HTTPStatus
 
 import pytest
@@ -23,6 +24,7 @@ EXEMPT = {
     "set_language",
     "schema",
     "api-docs",
+    "api-redoc",
     # sign-in and password reset: for people who are not logged in
     "oidc_authentication_init",
     "oidc_authentication_callback",
@@ -71,6 +73,13 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "reports:dashboard_team_citizens": "team",
     "reports:dashboard_caseworker": "caseworker",
     "reports:dashboard_caseworker_citizens": "caseworker",
+    "api:enrolment-detail": "enrolment",
+    "api:assignment-detail": "assignment",
+    "api:round-detail": "round",
+    "api:score-detail": "score",
+    "api:modelversion-detail": "modelversion",
+    "api:episode-detail": "episode",
+    "api:outcome-detail": "outcome",
     "reports:comparison": "team",
     "reports:export_detail": "export",
     "reports:export_download": "export",
@@ -118,8 +127,37 @@ def routes():
 
 
 @pytest.fixture
-def owner_data(owned_objects):
-    return owned_objects
+def owner_data(owned_objects, caseworker):
+    """The shared objects, and those only the API names by id: the citizen's
+    enrolment and assignment, an outcome and a score."""
+    from django.utils import timezone
+
+    from interventions.services import outcome_record
+    from measurements.models import Score
+
+    citizen = owned_objects["citizen"]
+    enrolment = citizen.enrolments.get()
+    outcome, _ = outcome_record(
+        citizen=citizen, kind="subsidised_job", day=date(2025, 6, 2), by=caseworker
+    )
+    score = Score.objects.create(
+        municipality_id=citizen.municipality_id,
+        round=owned_objects["round"],
+        model_version=owned_objects["modelversion"],
+        lp=-3.0,
+        hazard_q=0.05,
+        p12=0.18,
+        indicator_lp=0.2,
+        inputs_hash="probe",
+        computed_at=timezone.now(),
+    )
+    return {
+        **owned_objects,
+        "enrolment": enrolment,
+        "assignment": enrolment.assignments.get(),
+        "outcome": outcome,
+        "score": score,
+    }
 
 
 def url_for(name: str, args: list[str], objects) -> str:

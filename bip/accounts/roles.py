@@ -32,6 +32,7 @@ class Can(StrEnum):
     FIGURES = "figures"  # a case worker's dashboard (the selectors decide whose)
     OWN_FIGURES = "own_figures"  # a case worker's own dashboard
     QUARTERLY = "quarterly"  # a job centre's quarterly report (PDF)
+    INTEGRATE = "integrate"  # an integration's token (the API's model versions)
 
 
 def sees_people(scope: Scope) -> bool:
@@ -76,6 +77,8 @@ def sees_own_figures(scope: Scope) -> bool:
 
 def prints_quarterly(scope: Scope) -> bool:
     return scope.is_team_leader or scope.is_municipal_admin
+def integrates(scope: Scope) -> bool:
+    return scope.is_integration
 
 
 RULES: dict[Can, Callable[[Scope], bool]] = {
@@ -90,6 +93,7 @@ RULES: dict[Can, Callable[[Scope], bool]] = {
     Can.FIGURES: sees_figures,
     Can.OWN_FIGURES: sees_own_figures,
     Can.QUARTERLY: prints_quarterly,
+    Can.INTEGRATE: integrates,
 }
 
 
