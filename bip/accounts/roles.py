@@ -77,6 +77,8 @@ def sees_own_figures(scope: Scope) -> bool:
 
 def prints_quarterly(scope: Scope) -> bool:
     return scope.is_team_leader or scope.is_municipal_admin
+
+
 def integrates(scope: Scope) -> bool:
     return scope.is_integration
 
