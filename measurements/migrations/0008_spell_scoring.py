@@ -113,6 +113,24 @@ def _drop() -> list[str]:
     ]
 
 
+def _run_on_postgresql(statements: list[str], schema_editor) -> None:
+    # The triggers are PL/pgSQL. SQLite (the demo) has no statement triggers with
+    # transition tables: there the sweep treats every spell as changed
+    # (measurements.scoring.recompute.changed_spells).
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for statement in statements:
+        schema_editor.execute(statement)
+
+
+def _triggers_create(apps, schema_editor) -> None:
+    _run_on_postgresql(_create(), schema_editor)
+
+
+def _triggers_drop(apps, schema_editor) -> None:
+    _run_on_postgresql(_drop(), schema_editor)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -132,5 +150,5 @@ class Migration(migrations.Migration):
                 ('scored_model_version', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='measurements.modelversion')),
             ],
         ),
-        migrations.RunSQL(_create(), _drop()),
+        migrations.RunPython(_triggers_create, _triggers_drop),
     ]

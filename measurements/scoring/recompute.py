@@ -213,7 +213,17 @@ ORDER BY r.municipality_id
 
 
 def changed_spells() -> dict[int, list[int]]:
-    """Municipality id -> the spells the sweep must score (see CHANGED_SPELLS)."""
+    """Municipality id -> the spells the sweep must score (see CHANGED_SPELLS). The
+    markers are kept by PostgreSQL triggers; elsewhere (the SQLite demo) no spell is
+    known to be current, so every spell with complete rounds is listed and the job
+    writes only the rounds whose inputs changed."""
+    if connection.vendor != "postgresql":
+        spells: dict[int, set[int]] = {}
+        for municipality_id, enrolment_id in Round.objects.filter(
+            state=Round.State.COMPLETE
+        ).values_list("municipality_id", "enrolment_id"):
+            spells.setdefault(municipality_id, set()).add(enrolment_id)
+        return {m: sorted(ids) for m, ids in sorted(spells.items())}
     with connection.cursor() as cursor:
         cursor.execute(
             CHANGED_SPELLS,
@@ -452,7 +462,10 @@ def mark_scored(ctx: Context, markers: dict[int, tuple[Any, ...]]) -> None:
     """Record what the chunk's spells were scored from: the change counts read
     before their inputs, the model version and the class threshold. One statement
     for the spells where that differs from what is recorded, none where nothing
-    does."""
+    does. Without the triggers (SQLite) nothing is recorded: there the sweep lists
+    every spell."""
+    if connection.vendor != "postgresql":
+        return
     changed = {
         spell: version
         for spell, (version, *scored) in markers.items()
