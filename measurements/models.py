@@ -512,3 +512,30 @@ class AssociationSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"associations {self.municipality_id}/{self.unit_id} {self.computed_at}"
+
+
+class SpellScoring(models.Model):
+    """Per spell: how often the inputs of its scores changed, and which count, model
+    version and class threshold its current scores were computed from. The nightly
+    sweep compares the two in SQL and scores only the spells that differ.
+
+    `inputs_version` is kept by database triggers (migration 0008) on every table a
+    score is read from, statement by statement, so set-wise imports (COPY, INSERT ...
+    SELECT) count as well as the services' saves. The scoring job writes the `scored_`
+    columns only, with the count it read before it read the inputs."""
+
+    enrolment = models.OneToOneField(
+        "citizens.Enrolment",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    inputs_version = models.BigIntegerField(default=0)
+    scored_version = models.BigIntegerField(null=True)
+    scored_model_version = models.ForeignKey(
+        ModelVersion, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    scored_threshold = models.FloatField(null=True)
+
+    def __str__(self) -> str:
+        return f"spell {self.enrolment_id}: {self.inputs_version}/{self.scored_version}"

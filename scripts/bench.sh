@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks whose results go to docs/benchmarks.md (not timed tests).
-# ONLY=models, ONLY=scores, ONLY=imports or ONLY=exports runs one of them.
+# ONLY=models, ONLY=scores, ONLY=sweep, ONLY=imports or ONLY=exports runs one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS="${SEEDS:-100}"
 CITIZENS="${CITIZENS:-4000}"
 ROUNDS="${ROUNDS:-100000}"
+SWEEP_ROUNDS="${SWEEP_ROUNDS:-20000}"
+export BENCH_DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bip_bench}"
 IMPORT_ROWS="${IMPORT_ROWS:-1000000}"
 IMPORT_OUTCOMES="${IMPORT_OUTCOMES:-20000}"
 EXPORT_ROUNDS="${EXPORT_ROUNDS:-100000 1000000}"
@@ -44,6 +46,12 @@ scores() {
   .venv/bin/python scripts/bench_scores.py --rounds "$ROUNDS"
 }
 
+sweep() {
+  echo "Command: \`ONLY=sweep make bench\` (SWEEP_ROUNDS=$SWEEP_ROUNDS; \`scripts/bench_scores.py\`, on the local PostgreSQL, database ${BENCH_DATABASE_URL##*/}), $(date -u +%Y-%m-%d)."
+  echo
+  .venv/bin/python scripts/bench_scores.py --rounds "$SWEEP_ROUNDS"
+}
+
 imports() {
   echo "Command: \`make bench\` (IMPORT_ROWS=$IMPORT_ROWS IMPORT_OUTCOMES=$IMPORT_OUTCOMES; \`scripts/bench_imports.py\`, on the local PostgreSQL, database bip_bench), $(date -u +%Y-%m-%d)."
   echo
@@ -62,6 +70,9 @@ if [[ -z "$ONLY" || "$ONLY" == "models" ]]; then
 fi
 if [[ -z "$ONLY" || "$ONLY" == "scores" ]]; then
   section "Score recompute on PostgreSQL" scores
+fi
+if [[ -z "$ONLY" || "$ONLY" == "sweep" ]]; then
+  section "Nightly score sweep on PostgreSQL" sweep
 fi
 if [[ -z "$ONLY" || "$ONLY" == "imports" ]]; then
   section "Imports: a municipality's first load on PostgreSQL" imports

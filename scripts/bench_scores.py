@@ -1,6 +1,7 @@
 """Benchmark of the score recompute on PostgreSQL: a full recompute (every round new),
-a nightly sweep that finds nothing to write, and as the reference PostgreSQL's own
-COPY of the same rows the recompute writes. Writes a Markdown section to stdout.
+a walk of every round that finds nothing to write, the nightly sweep with nothing
+changed and with one late change, and as the reference PostgreSQL's own COPY of the
+same rows the recompute writes. Writes a Markdown section to stdout.
 
 Usage: python scripts/bench_scores.py [--rounds 100000]
 Uses the database BENCH_DATABASE_URL (default: bip_bench on 127.0.0.1), which it
@@ -116,6 +117,65 @@ def run_job(municipality_id: int, trigger: str) -> tuple[float, int, int]:
     return seconds, max(chunks), len(chunks)
 
 
+def nightly_sweep(repeats: int = 3) -> tuple[float, int, int]:
+    """The nightly sweep as beat starts it, with nothing changed since the scores
+    were written: the median time of `repeats` runs, the spells it scores and the
+    jobs it creates (both should be 0)."""
+    from statistics import median
+
+    from bip.jobs.services import job_run
+    from measurements.scoring import recompute
+
+    times, spells, jobs = [], 0, 0
+    original = recompute.compute_chunk
+
+    def counted(ctx, enrolment_ids):
+        nonlocal spells
+        spells += len(enrolment_ids)
+        return original(ctx, enrolment_ids)
+
+    recompute.compute_chunk = counted
+    try:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for job in recompute.scores_sweep():
+                jobs += 1
+                job_run(job_id=job.pk)
+            times.append(time.perf_counter() - start)
+    finally:
+        recompute.compute_chunk = original
+    return median(times), spells, jobs
+
+
+def late_change() -> tuple[float, int]:
+    """One late change (one spell's assignment row written again, as a corrected
+    history would be), then the nightly sweep and its job: the time and the spells
+    scored."""
+    from bip.jobs.services import job_run
+    from citizens.models import Assignment
+    from measurements.scoring import recompute
+
+    assignment = Assignment.objects.order_by("pk").first()
+    Assignment.objects.filter(pk=assignment.pk).update(start=assignment.start)
+    spells = 0
+    original = recompute.compute_chunk
+
+    def counted(ctx, enrolment_ids):
+        nonlocal spells
+        spells += len(enrolment_ids)
+        return original(ctx, enrolment_ids)
+
+    recompute.compute_chunk = counted
+    try:
+        start = time.perf_counter()
+        for job in recompute.scores_sweep():
+            job_run(job_id=job.pk)
+        seconds = time.perf_counter() - start
+    finally:
+        recompute.compute_chunk = original
+    return seconds, spells
+
+
 def copy_reference(municipality_id: int) -> float:
     """PostgreSQL's COPY of the rows the recompute writes (the scores and the
     indicator scores), from text already formatted: the floor for the writes."""
@@ -184,7 +244,9 @@ def main() -> None:
     rounds = Round.objects.filter(municipality_id=municipality_id).count()
     full, full_q, n_chunks = run_job(municipality_id, "bench")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    sweep, sweep_q, _ = run_job(municipality_id, "sweep")
+    sweep, sweep_q, _ = run_job(municipality_id, "bench")
+    nightly, nightly_spells, nightly_jobs = nightly_sweep()
+    late, late_spells = late_change()
     reference = copy_reference(municipality_id)
     scores = Score.objects.filter(superseded_at__isnull=True).count()
     indicator_rows = IndicatorScore.objects.count()
@@ -206,13 +268,22 @@ def main() -> None:
     print(f"| full recompute / COPY reference | {full / reference:.1f} |")
     print(f"| queries per chunk (full / nothing to write) | {full_q} / {sweep_q} |")
     print(
-        f"| nightly sweep with nothing to write: time | {sweep:.1f} s ({1000 * sweep / rounds:.2f} ms per round) |"
+        f"| a walk of every round with nothing to write (hashes compared) | {sweep:.1f} s ({1000 * sweep / rounds:.2f} ms per round) |"
+    )
+    print(
+        f"| nightly sweep with nothing changed (change markers compared; median of 3) | "
+        f"{1000 * nightly:.1f} ms ({1000 * nightly / rounds:.5f} ms per round); "
+        f"{nightly_spells} spells scored, {nightly_jobs} jobs |"
+    )
+    print(
+        f"| nightly sweep after one late change (one assignment written), with its job | "
+        f"{1000 * late:.0f} ms; {late_spells} spell scored |"
     )
     print(f"| peak memory of the worker process (full recompute) | {peak_mb:.0f} MB |")
     print(
         f"| national scale (1,000,000 rounds), one worker, linear extrapolation | "
-        f"full recompute {full * 1_000_000 / rounds / 60:.0f} min, sweep "
-        f"{sweep * 1_000_000 / rounds / 60:.0f} min |"
+        f"full recompute {full * 1_000_000 / rounds / 60:.0f} min, nightly sweep "
+        f"with nothing changed {nightly * 1_000_000 / rounds:.1f} s |"
     )
 
 

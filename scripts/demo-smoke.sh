@@ -12,4 +12,6 @@ export BIP_CPR_KEYS="smoke:$(.venv/bin/python -c 'from cryptography.fernet impor
 export BIP_CPR_HMAC_KEY=smoke-hmac BIP_PSEUDONYM_KEY=smoke-pseudonym BIP_MEDIA_ROOT="$tmp/media"
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py load_demo --citizens-per-team 8 --cohort-citizens 50 >/dev/null
+# the nightly sweep on SQLite (no change markers there: every spell is listed)
+.venv/bin/python manage.py shell -v 0 -c "from measurements.scoring.recompute import changed_spells, scores_sweep; assert changed_spells(), 'no spells'; scores_sweep()"
 PYTHONPATH="$PWD" .venv/bin/python scripts/demo_smoke.py

@@ -17,6 +17,7 @@ REACHED_THROUGH = {
     "Response",
     "Answer",
     "IndicatorScore",
+    "SpellScoring",
     "CitizenLink",
     "ImportRow",
     "AuditEventCitizen",

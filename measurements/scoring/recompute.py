@@ -44,6 +44,7 @@ from measurements.models import (
     Response,
     Round,
     Score,
+    SpellScoring,
 )
 from measurements.scoring import features as F
 from measurements.scoring.associations import associations_request
@@ -177,19 +178,72 @@ def scores_request_for_round(*, rnd: Any, trigger: str, by: Any = None) -> Any:
     )
 
 
+# A sweep job lists its spells up to this many; beyond it, it walks the whole
+# municipality (which still writes only the rounds whose inputs changed).
+SWEEP_MAX_SPELLS = 20_000
+
+# Per municipality with complete rounds: the spells whose scores are not known to be
+# current, i.e. whose inputs changed since they were scored (SpellScoring, kept by
+# triggers), never scored, or scored with another model version than the active one
+# or another class threshold. One query, whatever the number of spells; it reads the
+# markers, not the inputs.
+CHANGED_SPELLS = """
+WITH active AS (
+    SELECT m.municipality_id, m.id FROM measurements_modelversion m
+    WHERE m.active AND m.municipality_id IS NOT NULL
+), reference AS (
+    SELECT m.id FROM measurements_modelversion m
+    WHERE m.active AND m.municipality_id IS NULL
+)
+SELECT r.municipality_id, array_agg(DISTINCT r.enrolment_id)
+FROM measurements_round r
+LEFT JOIN measurements_spellscoring s ON s.enrolment_id = r.enrolment_id
+LEFT JOIN active a ON a.municipality_id = r.municipality_id
+WHERE r.state = %(complete)s
+  AND (
+    s.scored_version IS NULL
+    OR s.scored_version <> s.inputs_version
+    OR s.scored_model_version_id IS DISTINCT FROM
+       COALESCE(a.id, (SELECT id FROM reference))
+    OR s.scored_threshold IS DISTINCT FROM %(threshold)s
+  )
+GROUP BY r.municipality_id
+ORDER BY r.municipality_id
+"""
+
+
+def changed_spells() -> dict[int, list[int]]:
+    """Municipality id -> the spells the sweep must score (see CHANGED_SPELLS). The
+    markers are kept by PostgreSQL triggers; elsewhere (the SQLite demo) no spell is
+    known to be current, so every spell with complete rounds is listed and the job
+    writes only the rounds whose inputs changed."""
+    if connection.vendor != "postgresql":
+        spells: dict[int, set[int]] = {}
+        for municipality_id, enrolment_id in Round.objects.filter(
+            state=Round.State.COMPLETE
+        ).values_list("municipality_id", "enrolment_id"):
+            spells.setdefault(municipality_id, set()).add(enrolment_id)
+        return {m: sorted(ids) for m, ids in sorted(spells.items())}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            CHANGED_SPELLS,
+            {"complete": Round.State.COMPLETE, "threshold": threshold()},
+        )
+        return {m: sorted(ids) for m, ids in cursor.fetchall()}
+
+
 def scores_sweep() -> list[Any]:
-    """Nightly (beat): per municipality with complete rounds, one job that scores every
-    round without a current score of the active model (inputs changed, or never
-    scored); none while the previous sweep of that municipality is unfinished."""
+    """Nightly (beat): per municipality with spells whose scores are not known to be
+    current (changed_spells), one job that scores just those spells; none while the
+    previous sweep of that municipality is unfinished, none where nothing changed.
+
+    Nothing a score is computed from moves with the calendar alone: time in
+    programme and age are taken at the round's date, and the outcomes' "known until"
+    date enters the fitting, not the scores. So a spell whose markers are equal needs
+    no recompute, whatever the day."""
 
     created = []
-    municipality_ids = (
-        Round.objects.filter(state=Round.State.COMPLETE)
-        .values_list("municipality_id", flat=True)
-        .distinct()
-        .order_by("municipality_id")
-    )
-    for municipality_id in municipality_ids:
+    for municipality_id, enrolment_ids in changed_spells().items():
         unfinished = Job.objects.filter(
             kind=KIND,
             municipality_id=municipality_id,
@@ -198,9 +252,14 @@ def scores_sweep() -> list[Any]:
         )
         if unfinished.exists():
             continue
+        scope = enrolment_ids if len(enrolment_ids) <= SWEEP_MAX_SPELLS else None
         with transaction.atomic():
             created.append(
-                scores_request(municipality_id=municipality_id, trigger="sweep")
+                scores_request(
+                    municipality_id=municipality_id,
+                    trigger="sweep",
+                    enrolment_ids=scope,
+                )
             )
     return created
 
@@ -357,11 +416,73 @@ def process_chunk(
     jobs, so the last writer has also read last."""
     with transaction.atomic():
         xact_lock(LOCK_NAMESPACE, ctx.municipality_id)
+        # the markers first: inputs read after them are at least as new
+        markers = read_markers(enrolment_ids)
         computed = compute_chunk(ctx, enrolment_ids)
         n = write_chunk(ctx, computed)
+        mark_scored(ctx, markers)
         if claim is not None:
             claim.advance(checkpoint=checkpoint, progress=n)
     return n
+
+
+def read_markers(enrolment_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """Per spell: its input change count (0 where no trigger has marked it yet) and
+    what its scores were last computed from (count, model version, threshold)."""
+    found = {
+        row[0]: row[1:]
+        for row in SpellScoring.objects.filter(
+            enrolment_id__in=enrolment_ids
+        ).values_list(
+            "enrolment_id",
+            "inputs_version",
+            "scored_version",
+            "scored_model_version_id",
+            "scored_threshold",
+        )
+    }
+    return {i: found.get(i, (0, None, None, None)) for i in enrolment_ids}
+
+
+MARK_SCORED = """
+INSERT INTO measurements_spellscoring AS s
+    (enrolment_id, inputs_version, scored_version, scored_model_version_id,
+     scored_threshold)
+SELECT e, v, v, %(model)s, %(threshold)s
+FROM unnest(%(spells)s::bigint[], %(versions)s::bigint[]) AS x(e, v)
+ORDER BY e
+ON CONFLICT (enrolment_id) DO UPDATE SET
+    scored_version = EXCLUDED.scored_version,
+    scored_model_version_id = EXCLUDED.scored_model_version_id,
+    scored_threshold = EXCLUDED.scored_threshold
+"""
+
+
+def mark_scored(ctx: Context, markers: dict[int, tuple[Any, ...]]) -> None:
+    """Record what the chunk's spells were scored from: the change counts read
+    before their inputs, the model version and the class threshold. One statement
+    for the spells where that differs from what is recorded, none where nothing
+    does. Without the triggers (SQLite) nothing is recorded: there the sweep lists
+    every spell."""
+    if connection.vendor != "postgresql":
+        return
+    changed = {
+        spell: version
+        for spell, (version, *scored) in markers.items()
+        if scored != [version, ctx.model_version_id, ctx.threshold]
+    }
+    if not changed:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            MARK_SCORED,
+            {
+                "spells": list(changed),
+                "versions": list(changed.values()),
+                "model": ctx.model_version_id,
+                "threshold": ctx.threshold,
+            },
+        )
 
 
 @dataclass
