@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, nargs="+", default=[100_000])
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    from reports.exports.bulk import bulk_rounds
+    from measurements.synthetic.bulk import bulk_rounds
     from reports.exports.layouts import layout_for
     from reports.exports.services import export_request
     from reports.models import Export
@@ -142,7 +142,7 @@ def main() -> None:
         )
     print(
         "The wide layout, pseudonymised, CSV in a zip with its codebook; rounds with two"
-        " indicator scores each, written with COPY (`reports/exports/bulk.py`). The"
+        " indicator scores each, written with COPY (`measurements/synthetic/bulk.py`). The"
         " export runs the job code in a process of its own; its peak is that process's"
         " resident peak (VmHWM), Django and the app included. `\\copy` writes the"
         " export's own SQL (the same rows and aggregates) as plain CSV: the database's"

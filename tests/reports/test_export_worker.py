@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from bip.celery import app as celery_app
 from bip.jobs.models import Job
 from bip.jobs.services import jobs_sweep
-from reports.exports.bulk import bulk_rounds
+from measurements.synthetic.bulk import bulk_rounds
 from reports.exports.services import export_request
 from reports.models import Export
 from tests.jobs.workers import Worker, flush_broker, wait_until

@@ -16,7 +16,7 @@ from bip.db import reserve_ids
 from citizens.models import Citizen, Enrolment, TargetGroup
 from measurements.models import IndicatorScore, Round
 from measurements.services import instrument_current
-from measurements.synthetic.writer import _Table
+from measurements.synthetic.writer import _Table  # the package's own COPY writer
 
 PER_CITIZEN = 5
 
