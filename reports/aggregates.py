@@ -311,6 +311,7 @@ def _rounds(
             cell.classes[klass] += 1
             by_mix[klass] += 1
             cell.members.add(("class", klass, citizen))
+            cell.members.add(("mixclass", f"{mix}.{klass}", citizen))
         if row.p12 is not None and not pd.isna(row.p12):
             tenth = min(int(row.p12 * P12_BINS), P12_BINS - 1)
             cell.p12_bins[tenth] += 1

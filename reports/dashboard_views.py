@@ -63,6 +63,12 @@ DRILLS: dict[str, set[str]] = {
     "due": {""},
     "class": set(CLASSES),
     "mix": {"none", "job_only", "job_parallel", "other_only"},
+    # a progression class within a mix, e.g. "job_parallel.progress"
+    "mixclass": {
+        f"{m}.{k}"
+        for m in ("none", "job_only", "job_parallel", "other_only")
+        for k in CLASSES
+    },
     "p12": {str(i) for i in range(P12_BINS)},
     "outcome": set(OUTCOME_KINDS),
 }
@@ -456,6 +462,9 @@ def _drill_label(figure: str, category: str) -> str:
         return f"{label}: {OUTCOME_LABELS[category]}"
     if figure == "mix":
         return f"{label}: {mix_label(category)}"
+    if figure == "mixclass":
+        mix, _dot, klass = category.partition(".")
+        return f"{names['mix']}: {mix_label(mix)}, {CLASS_LABELS[klass]}"
     if figure == "p12" and category.isdigit():
         return f"{label}: {10 * int(category)}{DASH}{10 * int(category) + 10} %"
     return label

@@ -332,7 +332,9 @@ def mix_figure(cells: Iterable[Any], *, suppressed: bool) -> Figure:
             total = Number(MASK) if classified else Number("0", 0)
         else:
             classes = _masked_counts(
-                {k: values[k] for k in CLASSES}, suppressed=suppressed
+                {k: values[k] for k in CLASSES},
+                suppressed=suppressed,
+                drills={k: ("mixclass", f"{mix}.{k}", "") for k in CLASSES},
             )
             total = Number(str(classified), classified)
         share = _share(classes["progress"], total)

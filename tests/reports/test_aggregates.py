@@ -186,6 +186,13 @@ def test_members_are_the_citizens_behind_each_figure(world, history):
         cell__in=cells.filter(team=world.team, quarter=date(2025, 1, 1)), figure="done"
     )
     assert set(done_q1.values_list("citizen_id", flat=True)) == {anna.pk, bo.pk}
+    # a class within a mix: the same citizens as the class, split by mix
+    classes = DashboardMember.objects.filter(cell__in=cells, figure="class")
+    by_mix = DashboardMember.objects.filter(cell__in=cells, figure="mixclass")
+    assert by_mix.exists()
+    assert {
+        (m.cell_id, m.category.partition(".")[2], m.citizen_id) for m in by_mix
+    } == {(m.cell_id, m.category, m.citizen_id) for m in classes}
     exits = DashboardMember.objects.filter(cell__in=cells, figure="outcome")
     assert set(exits.values_list("category", "citizen_id")) == {
         ("other_exit", bo.pk),

@@ -101,7 +101,12 @@ def dash(world, caseworker, other_team_caseworker, groups):
         + [("p12", "2", c) for c in mine[:3]]
         + [("p12", "3", c) for c in mine[3:]]
         + [("mix", "none", c) for c in mine[:3]]
-        + [("mix", "job_only", c) for c in mine[3:]],
+        + [("mix", "job_only", c) for c in mine[3:]]
+        + [("mixclass", "none.progress", c) for c in mine[:2]]
+        + [("mixclass", "none.standstill", mine[2])]
+        + [("mixclass", "job_only.progress", c) for c in mine[3:5]]
+        + [("mixclass", "job_only.standstill", mine[5])]
+        + [("mixclass", "job_only.regression", mine[6])],
         rounds_due=8,
         rounds_done=7,
         progress=4,
@@ -373,6 +378,29 @@ def test_the_drill_down_lists_exactly_the_citizens_behind_a_number(
             "citizen_id", flat=True
         )
     ) == {c.pk for c in dash["mine"][:4]}
+
+
+def test_a_class_within_a_mix_leads_to_exactly_its_citizens(
+    client, team_leader, dash, world
+):
+    """Progression by mix: each class count of a mix is a link too."""
+    client.force_login(team_leader)
+    english(client)
+    page = client.get(
+        reverse("reports:dashboard_team", args=[world.team.pk]),
+        {"quarter_from": Q1.isoformat(), "quarter_to": Q1.isoformat()},
+    ).content.decode()
+    link = re.search(
+        r'href="([^"]*citizens/\?[^"]*figure=mixclass[^"]*'
+        r'category=job_only.progress[^"]*)"',
+        page,
+    )
+    assert link, "the progress count of job-directed alone links to its citizens"
+    html = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    assert set(re.findall(r"Anna Mine\d|Bo Their\d", html)) == {
+        c.name for c in dash["mine"][3:5]
+    }
+    assert "Job-directed alone, Progress" in html
 
 
 def test_the_job_centre_drill_down_stays_within_the_leaders_teams(
