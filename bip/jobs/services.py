@@ -229,6 +229,16 @@ class KeepAlive:
         self.thread.join(timeout=5)
 
 
+def test_hold() -> None:
+    """Tests only (BIP_TEST_HOLD_LOCK): wait on an advisory lock the test holds, so a
+    worker can be killed provably in the middle of a job (between two chunks)."""
+    key = getattr(settings, "BIP_TEST_HOLD_LOCK", 0)
+    if key:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
 def job_run(*, job_id: int) -> None:
     c = claim(job_id=job_id)
     if c is None:

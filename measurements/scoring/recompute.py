@@ -369,7 +369,7 @@ def scores_recompute_job(claim: Any) -> None:
     for enrolment_ids in chunks(stream(spells), settings.BIP_SCORES_CHUNK_ROUNDS):
         checkpoint = {**checkpoint, "after": enrolment_ids[-1]}
         process_chunk(ctx, enrolment_ids, claim=claim, checkpoint=checkpoint)
-        _test_hold()
+        jobs.test_hold()
         if claim.near_time_limit():
             claim.requeue()  # resumes from the checkpoint in a fresh task
             return
@@ -392,16 +392,6 @@ _after_scores: list[Callable[[int], None]] = []
 def register_after_scores(hook: Callable[[int], None]) -> None:
     if hook not in _after_scores:
         _after_scores.append(hook)
-
-
-def _test_hold() -> None:
-    """Tests only (BIP_TEST_HOLD_LOCK): wait on an advisory lock the test holds, so a
-    worker can be killed provably between two chunks."""
-    key = getattr(settings, "BIP_TEST_HOLD_LOCK", 0)
-    if key:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 def process_chunk(

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import storages
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from bip.accounts.models import Municipality
 from bip.accounts.scoping import scope_for
 from bip.audit.models import Purpose
 from bip.audit.services import record
-from bip.jobs.services import enqueue
+from bip.jobs.services import enqueue, test_hold
 from reports.exports import writers
 from reports.exports.layouts import layout_for
 from reports.models import Export
@@ -114,16 +114,6 @@ def export_request(
     return export
 
 
-def _test_hold() -> None:
-    """Tests only (BIP_TEST_HOLD_LOCK): wait on an advisory lock the test holds, so a
-    worker can be killed provably in the middle of an export."""
-    key = getattr(settings, "BIP_TEST_HOLD_LOCK", 0)
-    if key:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
-
-
 def export_job(claim: Any) -> None:
     """Write the export's file from its first row and store it when complete."""
     export = Export.objects.select_related("requested_by").get(job=claim.job)
@@ -139,7 +129,7 @@ def export_job(claim: Any) -> None:
             claim.advance(progress=n)
         if first["chunk"] and n:
             first["chunk"] = False
-            _test_hold()
+            test_hold()
 
     with tempfile.TemporaryDirectory(prefix="bip-export-") as tmp:
         path = Path(tmp) / f"{stem}.{suffix}"
