@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from bip.jobs.api import JobViewSet
@@ -18,4 +19,5 @@ router.register("model-versions", ModelVersionViewSet, basename="modelversion")
 router.register("episodes", EpisodeViewSet, basename="episode")
 router.register("outcomes", OutcomeViewSet, basename="outcome")
 router.register("jobs", JobViewSet, basename="job")
-urlpatterns = router.urls
+# the reports (the top layer) by name, not by import: imports go down only
+urlpatterns = [*router.urls, path("", include("reports.api_urls"))]

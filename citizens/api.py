@@ -4,10 +4,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,7 +15,7 @@ from bip.accounts.access import require
 from bip.accounts.roles import Can
 from bip.accounts.scoping import scope_for
 from bip.api import ScopedReadViewSet, SyncFilters, list_schema
-from bip.audit.services import record, record_denial
+from bip.audit.services import record
 from citizens.forms import CitizenCreateForm
 from citizens.models import Assignment, Citizen, Enrolment
 from citizens.selectors import (
@@ -36,40 +35,19 @@ from citizens.serializers import (
 from citizens.services import DuplicateCitizen, citizen_create, open_enrolment
 
 
-class CitizenViewSet(
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+@extend_schema_view(list=list_schema(SyncFilters))
+class CitizenViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
+    """The citizens in scope (name, masked CPR number, team and case worker), in the
+    order of their changes; `updated_since` for an incremental sync."""
+
     serializer_class = CitizenSerializer
+    audit_type = "citizen"
+    citizen_path = "pk"
+    citizen_prefix = ""
+    date_field = "created_at__date"
 
-    def get_queryset(self) -> QuerySet[Citizen]:
-        return citizen_list(viewer=self.request.user).order_by("pk")
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        ids = [row["id"] for row in response.data.get("results", [])]
-        record(actor=request.user, action="citizen.list", citizen_ids=ids)
-        return response
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        try:
-            citizen = self.get_object()
-        except Http404:
-            record_denial(
-                actor=request.user,
-                object_type="citizen",
-                object_id=str(kwargs.get("pk", ""))[:64],
-            )
-            raise
-        record(
-            actor=request.user,
-            action="citizen.view",
-            obj=citizen,
-            citizen_ids=[citizen.pk],
-        )
-        return Response(self.get_serializer(citizen).data)
+    def selector(self, viewer: Any) -> QuerySet[Citizen]:
+        return citizen_list(viewer=viewer)
 
     @extend_schema(
         request=CitizenInSerializer,

@@ -19,6 +19,8 @@ class CitizenSerializer(serializers.ModelSerializer):
             "team",
             "caseworker",
             "preferred_language",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 

@@ -20,43 +20,41 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bip.accounts.access import role_required
-from bip.accounts.models import User
 from bip.accounts.roles import Can, can
 from bip.accounts.scoping import Scope, scope_for
-from bip.audit.models import Purpose
 from bip.audit.services import record
 from bip.db import from_days
 from bip.tabular import write_csv
-from citizens.selectors import target_group_list
 from reports.aggregates import CLASSES, OUTCOME_KINDS, P12_BINS, dashboards_request
+from reports.dashboard_content import (
+    FILTER_KEYS,
+    dashboard_content,
+    dashboard_parts,
+    filter_form,
+    purpose,
+)
 from reports.dashboards import (
     CLASS_LABELS,
     DASH,
     OUTCOME_LABELS,
     Figure,
-    breakdown,
     csv_rows,
-    figures,
     mix_label,
     quarter_label,
 )
 from reports.forms import DashboardFilter
 from reports.selectors import (
     dashboard_caseworker_get,
-    dashboard_caseworkers,
     dashboard_cells,
     dashboard_citizens,
     dashboard_refresh,
     dashboard_team_get,
-    dashboard_teams,
     dashboard_unit_get,
     dashboard_units,
     dashboards_running,
-    unit_teams,
 )
 
 PAGE_SIZE = 50
-FILTER_KEYS = ("quarter_from", "quarter_to", "target_group")
 # the member figures a drill-down may name, with their categories
 DRILLS: dict[str, set[str]] = {
     "done": {""},
@@ -75,30 +73,12 @@ DRILLS: dict[str, set[str]] = {
 LEVELS = ("unit", "team", "caseworker")
 
 
-def _purpose(scope: Scope) -> str:
-    if scope.is_team_leader or scope.is_caseworker:
-        return Purpose.FOLLOW_UP
-    return Purpose.STATISTICS
-
-
-def _suppressed(scope: Scope, level: str) -> bool:
-    """Small cells are hidden where the viewer may not see every citizen behind the
-    page: for analysts everywhere, for team leaders on the job centre's totals."""
-    if scope.is_municipal_admin:
-        return False
-    if scope.is_analyst and not scope.is_team_leader:
-        return True
-    return level == "unit"
-
-
 def _filters(request: HttpRequest) -> dict[str, str]:
     return {k: request.GET[k] for k in FILTER_KEYS if request.GET.get(k)}
 
 
 def _form(request: HttpRequest, quarters: list[date]) -> DashboardFilter:
-    groups = [(tg.pk, str(tg)) for tg in target_group_list()]
-    data = request.GET if any(k in request.GET for k in FILTER_KEYS) else None
-    return DashboardFilter(data, quarters=quarters, target_groups=groups)
+    return filter_form(request.GET, quarters)
 
 
 def _link(figs: list[Figure], base: str, filters: dict[str, str]) -> None:
@@ -140,23 +120,13 @@ def _strip(figs: list[Figure]) -> None:
 def _page(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
     viewer: Any = request.user
     scope = scope_for(viewer)
-    refresh = dashboard_refresh(viewer=viewer)
-    every = (
-        dashboard_cells(viewer=viewer, refresh=refresh, level=level, obj=obj)
-        if refresh
-        else []
+    content = dashboard_content(viewer=viewer, level=level, obj=obj, data=request.GET)
+    refresh, form, chosen = content.refresh, content.form, content.quarters
+    target_group, suppressed, figs = (
+        content.target_group,
+        content.suppressed,
+        content.figures,
     )
-    quarters = sorted({c.quarter for c in every})
-    form = _form(request, quarters)
-    chosen, target_group = form.selection()
-    cells = [
-        c
-        for c in every
-        if c.quarter in chosen
-        and (target_group is None or c.target_group_id == target_group)
-    ]
-    suppressed = _suppressed(scope, level)
-    figs = figures(cells, chosen, suppressed=suppressed)
     filters = _filters(request) if form.is_bound and form.is_valid() else {}
     drills = scope.sees_people
     if drills:
@@ -173,16 +143,16 @@ def _page(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
             record(
                 actor=viewer,
                 action="dashboard.csv",
-                purpose=_purpose(scope),
+                purpose=purpose(scope),
                 object_type=object_type,
                 object_id=obj.pk,
             )
             return _csv(fig, level, obj, plain=request.GET.get("dialect") == "plain")
-    parts = _parts(viewer, scope, level, obj, cells, suppressed)
+    parts = dashboard_parts(viewer=viewer, content=content)
     record(
         actor=viewer,
         action="dashboard.view",
-        purpose=_purpose(scope),
+        purpose=purpose(scope),
         object_type=object_type,
         object_id=obj.pk,
     )
@@ -249,51 +219,6 @@ def _quarterly_url(scope: Scope, level: str, obj: Any, chosen: list[date]) -> st
     return f"{url}?quarter={q.year}-{(q.month - 1) // 3 + 1}"
 
 
-def _parts(
-    viewer: User,
-    scope: Scope,
-    level: str,
-    obj: Any,
-    cells: list[Any],
-    suppressed: bool,
-) -> list[dict[str, Any]]:
-    """A job centre's teams or a team's case workers, each with its figures and a
-    link to its own dashboard where the viewer may open it."""
-    if level == "unit":
-        figures_by = breakdown(cells, by="team_id", suppressed=suppressed)
-        opens = set(dashboard_teams(viewer=viewer).values_list("pk", flat=True))
-        rows = []
-        for team in unit_teams(viewer=viewer, unit=obj):
-            part = figures_by.get(team.pk)
-            if part is None:
-                continue
-            url = (
-                reverse("reports:dashboard_team", args=[team.pk])
-                if team.pk in opens
-                else ""
-            )
-            rows.append({"label": team.name, "url": url, "part": part})
-        return rows
-    if level == "team":
-        figures_by = breakdown(cells, by="caseworker_id", suppressed=suppressed)
-        people = {u.pk: u for u in dashboard_caseworkers(viewer=viewer)}
-        rows = []
-        for key, part in sorted(
-            figures_by.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)
-        ):
-            user = people.get(key)
-            if key is None:
-                label, url = _("Without a case worker"), ""
-            elif user is None:
-                label, url = _("Another case worker"), ""
-            else:
-                label = user.get_full_name() or user.username
-                url = reverse("reports:dashboard_caseworker", args=[user.pk])
-            rows.append({"label": label, "url": url, "part": part})
-        return rows
-    return []
-
-
 def _csv(fig: Figure, level: str, obj: Any, *, plain: bool) -> HttpResponse:
     header, rows = csv_rows(fig)
     out = io.StringIO()
@@ -319,7 +244,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     record(
         actor=request.user,
         action="dashboard.index",
-        purpose=_purpose(scope),
+        purpose=purpose(scope),
     )
     return render(
         request,
@@ -416,7 +341,7 @@ def _citizens(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
     record(
         actor=viewer,
         action="dashboard.citizens",
-        purpose=_purpose(scope),
+        purpose=purpose(scope),
         object_type="user" if level == "caseworker" else level,
         object_id=obj.pk,
         citizen_ids=[r["citizen"].pk for r in rows],

@@ -18,6 +18,9 @@ from tests.factories import (
     UserFactory,
 )
 
+# the dashboards' aggregate cells, shared by the pages' and the API's tests
+pytest_plugins = ["tests.reports.dashboard_fixtures"]
+
 CI = os.environ.get("CI", "").lower() == "true"
 
 

@@ -83,11 +83,21 @@ OBJECT_ROUTES = {  # route name -> which of the owner's objects its id names
     "reports:comparison": "team",
     "reports:export_detail": "export",
     "reports:export_download": "export",
+    "api:dashboard-unit": "unit",
+    "api:dashboard-team": "team",
+    "api:dashboard-caseworker": "caseworker",
+    "api:export-detail": "export",
+    "api:export-download": "export",
 }
 # Aggregate pages an analyst may read for any job centre or team of the
 # municipality (DESIGN section 2: aggregates, suppressed): 200 for the analyst,
 # still without any of the owner's data in the body.
-ANALYST_AGGREGATES = {"reports:dashboard_unit", "reports:dashboard_team"}
+ANALYST_AGGREGATES = {
+    "reports:dashboard_unit",
+    "reports:dashboard_team",
+    "api:dashboard-unit",
+    "api:dashboard-team",
+}
 POST_BODIES = {  # POST-only routes: what an outsider posts
     "citizens:search": lambda o: {"q": o["citizen"].name.split()[-1]},
     "accounts:switch": lambda o: {"municipality": str(o["citizen"].municipality_id)},

@@ -17,7 +17,11 @@ class IntegrationCreateForm(forms.Form):
     )
     access = forms.ChoiceField(
         label=_("Access"),
-        choices=[("read", _("Read only")), ("write", _("Read and write"))],
+        choices=[
+            ("read", _("Read only")),
+            ("write", _("Read and write")),
+            ("research", _("Pseudonymised research data (aggregates and exports)")),
+        ],
         initial="read",
         widget=forms.RadioSelect,
     )

@@ -57,6 +57,7 @@ def integration_list_view(request: AuthenticatedHttpRequest) -> HttpResponse:
                 municipality_id=scope.municipality,
                 name=data["name"],
                 writes=data["access"] == "write",
+                research=data["access"] == "research",
                 unit=data["unit"],
                 by=request.user,
             )

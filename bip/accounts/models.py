@@ -112,10 +112,22 @@ class Role(models.TextChoices):
     # unit when the membership names it. Held only by integration users.
     INTEGRATION_READ = "integration_read", _("Integration (read only)")
     INTEGRATION_WRITE = "integration_write", _("Integration (read and write)")
+    # A researcher's or a statistics system's account: what an analyst has (aggregates,
+    # suppressed; pseudonymised exports), never a citizen at person level.
+    INTEGRATION_RESEARCH = (
+        "integration_research",
+        _("Integration (pseudonymised research data)"),
+    )
 
 
 TEAM_ROLES = (Role.CASEWORKER, Role.TEAM_LEADER)
-INTEGRATION_ROLES = (Role.INTEGRATION_READ, Role.INTEGRATION_WRITE)
+INTEGRATION_ROLES = (
+    Role.INTEGRATION_READ,
+    Role.INTEGRATION_WRITE,
+    Role.INTEGRATION_RESEARCH,
+)
+# the integrations that read (and may write) citizens at person level
+PERSON_LEVEL_INTEGRATION_ROLES = (Role.INTEGRATION_READ, Role.INTEGRATION_WRITE)
 PERSON_ROLES = tuple(r for r in Role if r not in INTEGRATION_ROLES)
 
 
@@ -158,7 +170,13 @@ class Membership(TimeStampedModel):
                 name="membership_valid_period",
             ),
             models.CheckConstraint(
-                condition=~Q(role__in=["integration_read", "integration_write"])
+                condition=~Q(
+                    role__in=[
+                        "integration_read",
+                        "integration_write",
+                        "integration_research",
+                    ]
+                )
                 | Q(team__isnull=True),
                 name="membership_integration_no_team",
             ),

@@ -19,7 +19,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils import timezone
 
-from bip.accounts.models import INTEGRATION_ROLES, Membership, Role, ScopeGrant, Team
+from bip.accounts.models import (
+    INTEGRATION_ROLES,
+    PERSON_LEVEL_INTEGRATION_ROLES,
+    Membership,
+    Role,
+    ScopeGrant,
+    Team,
+)
 
 Action = Literal["read", "write"]
 NOTHING = Q(pk__in=[])
@@ -54,7 +61,9 @@ class Scope:
 
     @property
     def is_analyst(self) -> bool:
-        return Role.ANALYST in self.roles
+        """An analyst, or a research integration (a machine with an analyst's
+        access: aggregates suppressed, pseudonymised exports, no person level)."""
+        return bool(self.roles & {Role.ANALYST, Role.INTEGRATION_RESEARCH})
 
     @property
     def is_team_leader(self) -> bool:
@@ -66,7 +75,8 @@ class Scope:
 
     @property
     def is_integration(self) -> bool:
-        return bool(self.roles & set(INTEGRATION_ROLES))
+        """An integration that reads citizens at person level (not a research one)."""
+        return bool(self.roles & set(PERSON_LEVEL_INTEGRATION_ROLES))
 
     @property
     def sees_people(self) -> bool:
@@ -137,7 +147,9 @@ def scope_for(
         municipality_id = min(all_municipalities)
     mine = [m for m in memberships if m["municipality_id"] == municipality_id]
     integration_team_ids: frozenset[int] | None = None
-    unit_ids = {m["unit_id"] for m in mine if m["role"] in INTEGRATION_ROLES}
+    unit_ids = {
+        m["unit_id"] for m in mine if m["role"] in PERSON_LEVEL_INTEGRATION_ROLES
+    }
     if unit_ids and None not in unit_ids:
         integration_team_ids = frozenset(
             Team.objects.filter(unit_id__in=unit_ids).values_list("id", flat=True)

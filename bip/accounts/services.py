@@ -28,11 +28,29 @@ TOKEN_DAYS = (30, 90, 180, 365)  # a token lives at most a year
 
 @transaction.atomic
 def integration_create(
-    *, municipality_id: int, name: str, writes: bool, unit: Unit | None, by: Any
+    *,
+    municipality_id: int,
+    name: str,
+    writes: bool,
+    unit: Unit | None,
+    by: Any,
+    research: bool = False,
 ) -> IntegrationAccount:
+    """An integration account of the municipality. A research integration has an
+    analyst's access (no citizen at person level): it never writes and is never
+    limited to a unit."""
     name = " ".join(name.split())
     if unit is not None and unit.municipality_id != municipality_id:
         raise ValidationError({"unit": _("Choose a unit in your municipality.")})
+    if research and unit is not None:
+        raise ValidationError(
+            {
+                "unit": _(
+                    "A research integration sees the whole municipality's "
+                    "pseudonymised data: choose no unit."
+                )
+            }
+        )
     if IntegrationAccount.objects.filter(
         municipality_id=municipality_id, name__iexact=name
     ).exists():
@@ -49,7 +67,13 @@ def integration_create(
         user=user,
         municipality_id=municipality_id,
         unit=unit,
-        role=Role.INTEGRATION_WRITE if writes else Role.INTEGRATION_READ,
+        role=(
+            Role.INTEGRATION_RESEARCH
+            if research
+            else Role.INTEGRATION_WRITE
+            if writes
+            else Role.INTEGRATION_READ
+        ),
         valid_from=timezone.localdate(),
     )
     account = IntegrationAccount(

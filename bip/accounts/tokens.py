@@ -112,7 +112,9 @@ class IntegrationTokenAuthentication(TokenAuthentication):
 
 
 class IntegrationAccess(BasePermission):
-    """A read-only integration may only read; people are decided by the views."""
+    """A read-only integration may only read; people are decided by the views.
+    A research integration may post only what asks for aggregates (an export
+    request: a view with `requests_statistics`), never citizens' data."""
 
     message = _("This integration may only read.")
 
@@ -120,7 +122,10 @@ class IntegrationAccess(BasePermission):
         user = request.user
         if not getattr(user, "is_integration", False) or request.method in SAFE_METHODS:
             return True
-        return scope_for(user).integration_writes
+        scope = scope_for(user)
+        if getattr(view, "requests_statistics", False) and scope.is_analyst:
+            return True
+        return scope.integration_writes
 
 
 class IntegrationTokenScheme(OpenApiAuthenticationExtension):

@@ -17,6 +17,7 @@ from bip.accounts.models import (
     Role,
     User,
 )
+from bip.accounts.scoping import scope_for
 from bip.accounts.services import integration_create, token_issue
 from bip.audit.models import AuditEvent
 from tests.factories import UnitFactory
@@ -111,6 +112,26 @@ def test_a_unit_of_another_municipality_is_refused(client, municipal_admin, worl
     assert r.status_code == HTTPStatus.OK
     assert "unit" in r.context["form"].errors
     assert not IntegrationAccount.objects.exists()
+
+
+def test_a_research_integration_is_municipality_wide_and_never_person_level(
+    client, municipal_admin, world
+):
+    client.force_login(municipal_admin)
+    limited = client.post(
+        LIST, {"name": "Forskning", "access": "research", "unit": world.unit.pk}
+    )
+    assert limited.status_code == HTTPStatus.OK
+    assert "unit" in limited.context["form"].errors
+    assert not IntegrationAccount.objects.exists()
+    r = client.post(LIST, {"name": "Forskning", "access": "research"})
+    assert r.status_code == HTTPStatus.FOUND
+    membership = Membership.objects.get(user__is_integration=True)
+    assert (membership.role, membership.unit) == (Role.INTEGRATION_RESEARCH, None)
+    scope = scope_for(membership.user)
+    assert scope.is_analyst
+    assert not scope.sees_people
+    assert not scope.is_integration
 
 
 def test_token_is_shown_once_and_stored_only_hashed(

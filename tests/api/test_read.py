@@ -363,3 +363,48 @@ def test_superseded_scores_come_back_in_the_next_sync(
 def test_anonymous_is_401(client, citizen):
     for path in PERSONAL:
         assert client.get(f"/api/v1/{path}/").status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_citizens_sync_by_updated_since_with_cursor_pages(
+    client, world, municipal_admin, citizen, other_citizen, caseworker
+):
+    """The citizens list pages by cursor in the order of changes: a renamed citizen
+    and a new one come back on the next poll, each once; the unit token reads only
+    its unit's."""
+    secret = token_for(world.municipality, municipal_admin)
+    start = timezone.now().replace(microsecond=0) - timedelta(days=1)
+    with time_machine.travel(start, tick=True):
+        citizen.save()
+        other_citizen.save()
+    rows = every_row(client, "citizens", secret, page_size=1)
+    assert ids(rows) == {citizen.pk, other_citizen.pk}
+    assert len(rows) == 2
+    assert {"updated_at", "cpr_masked"} <= set(rows[0])
+    mark = max(r["updated_at"] for r in rows)
+    with time_machine.travel(start + timedelta(hours=1), tick=True):
+        citizen.name = "Anna Nyt Navn"
+        citizen.save()
+        newcomer = CitizenFactory(team=world.team, caseworker=caseworker)
+    changed = every_row(client, "citizens", secret, page_size=1, updated_since=mark)
+    assert [r["id"] for r in changed] == [citizen.pk, newcomer.pk]
+    assert changed[0]["name"] == "Anna Nyt Navn"
+    assert (
+        every_row(
+            client,
+            "citizens",
+            secret,
+            updated_since=max(r["updated_at"] for r in changed),
+        )
+        == []
+    )
+    events = list(
+        AuditEvent.objects.filter(action="citizen.list").values_list("pk", flat=True)
+    )
+    listed = AuditEventCitizen.objects.filter(event_id__in=events)
+    assert set(listed.values_list("citizen_id", flat=True)) == {
+        citizen.pk,
+        other_citizen.pk,
+        newcomer.pk,
+    }
+    other_team = every_row(client, "citizens", secret, team=world.other_team.pk)
+    assert ids(other_team) == {other_citizen.pk}
