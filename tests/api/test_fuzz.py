@@ -1,6 +1,6 @@
 """schemathesis against the API's own schema (SPEC section 6), on the test database
 through the WSGI application in this process: for a municipal admin's token and a
-case worker's, every operation with generated parameters gives no 5xx and a response
+case worker's, a case worker's session and a research integration, every operation with generated parameters gives no 5xx and a response
 that matches the schema. Bounded: a fixed seed, a few examples an operation."""
 
 from __future__ import annotations
@@ -12,15 +12,20 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from bip.accounts.services import integration_create, token_issue
+from bip.jobs.models import Job
+from bip.jobs.services import job_run
 from interventions.models import InterventionType
 from interventions.services import episode_create, outcome_record
 from measurements.models import ModelVersion
+from reports.aggregates import KIND as DASHBOARDS
+from reports.aggregates import dashboards_request
+from reports.models import Export
 from tests.measurements.helpers import make_round, run_scores
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(120)]
@@ -151,3 +156,24 @@ def test_the_api_holds_to_its_schema_for_a_case_workers_session(
     client.force_login(caseworker)
     cookie = client.cookies["sessionid"].value
     assert fuzz(api_schema, {"Cookie": f"sessionid={cookie}"}) > 17 * EXAMPLES / 2
+
+
+def test_the_api_holds_to_its_schema_for_a_research_integration(
+    api_schema, data, world, municipal_admin, team_leader
+):
+    """A research integration: the dashboards' aggregates (computed from the rounds
+    above) and export requests are answered; every personal list is 403."""
+    with transaction.atomic():
+        dashboards_request(municipality_id=world.municipality.pk, by=municipal_admin)
+    job_run(job_id=Job.objects.get(kind=DASHBOARDS).pk)
+    account = integration_create(
+        municipality_id=world.municipality.pk,
+        name="Forskning",
+        writes=False,
+        research=True,
+        unit=None,
+        by=municipal_admin,
+    )
+    secret = token_issue(account=account, valid_days=30, by=municipal_admin)[1]
+    assert fuzz(api_schema, {"Authorization": f"Bearer {secret}"}) > 17 * EXAMPLES / 2
+    assert Export.objects.filter(requested_by=account.user).exists()
