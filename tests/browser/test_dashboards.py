@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import login, serious_violations
-from tests.reports.test_dashboard_pages import Q1, dash, groups
+from tests.reports.dashboard_fixtures import Q1
 
 pytestmark = [
     pytest.mark.browser,
@@ -15,7 +15,6 @@ pytestmark = [
     pytest.mark.timeout(300),
 ]
 PASSWORD = "correct-horse-battery"
-__all__ = ["dash", "groups"]
 DRAWN = """canvas => {
   const chart = Chart.getChart(canvas);
   return chart ? chart.data.datasets.map(d => d.data) : null;
