@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,6 +25,7 @@ from bip.accounts.scoping import Scope, scope_for
 from bip.audit.models import Purpose
 from bip.audit.services import record
 from bip.db import from_days
+from bip.paging import page_of
 from bip.tabular import write_csv
 from citizens.selectors import target_group_list
 from reports.aggregates import CLASSES, OUTCOME_KINDS, P12_BINS, dashboards_request
@@ -45,6 +45,7 @@ from reports.selectors import (
     dashboard_caseworker_get,
     dashboard_caseworkers,
     dashboard_cells,
+    dashboard_citizen_rows,
     dashboard_citizens,
     dashboard_refresh,
     dashboard_team_get,
@@ -411,7 +412,17 @@ def _citizens(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
             today=today,
             model_version_id=refresh.model_version_id,
         )
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(
+            qs,
+            request.GET.get("page"),
+            PAGE_SIZE,
+            rows=lambda keys: dashboard_citizen_rows(
+                viewer=viewer,
+                keys=keys,
+                today=today,
+                model_version_id=refresh.model_version_id,
+            ),
+        )
         rows = [{"citizen": c, "due": from_days(c.due_days)} for c in page.object_list]
     record(
         actor=viewer,

@@ -6,7 +6,7 @@ run. Writes a Markdown section to stdout: median and 95th percentile per page an
 the requests per second, medians over the runs. Any failed request fails the run.
 
 Usage: python scripts/bench_load.py [--users 50] [--seconds 60] [--repeats 3]
-       [--template DB] [--reuse]
+       [--template DB] [--reuse | --build-only]
 LOAD_DATABASE_URL (default bip_load_web on 127.0.0.1) is dropped and created (from
 --template, e.g. a benchmark database with a national volume of rounds, when given),
 then a municipality of case workers with their caseloads is added; never point it at
@@ -238,8 +238,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--template", default=None)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
     built = None if args.reuse else build(args.users, args.template)
+    if args.build_only:
+        print(f"built in {built:.0f} s", file=sys.stderr)
+        return
     from citizens.models import Citizen
     from measurements.models import Round
 
