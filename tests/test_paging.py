@@ -57,9 +57,7 @@ def test_an_empty_list_gives_an_empty_page(world):
     assert (list(page.object_list), page.paginator.count) == ([], 0)
 
 
-def test_the_caseload_computes_its_figures_for_the_page_only(
-    client, world, caseworker
-):
+def test_the_caseload_computes_its_figures_for_the_page_only(client, world, caseworker):
     mine = [CitizenFactory(team=world.team, caseworker=caseworker) for _ in range(55)]
     client.force_login(caseworker)
     with CaptureQueriesContext(connection) as ctx:
