@@ -14,10 +14,13 @@ IMPORT_OUTCOMES="${IMPORT_OUTCOMES:-20000}"
 EXPORT_ROUNDS="${EXPORT_ROUNDS:-100000 1000000}"
 ONLY="${ONLY:-}"
 DASHBOARD_ROUNDS="${DASHBOARD_ROUNDS:-100000 1000000}"
+DASHBOARD_REUSE="${DASHBOARD_REUSE:-}"
 WORKER_MUNICIPALITIES="${WORKER_MUNICIPALITIES:-16}"
 WORKER_SPELLS="${WORKER_SPELLS:-250}"
 LOAD_USERS="${LOAD_USERS:-50}"
-LOAD_SECONDS="${LOAD_SECONDS:-120}"
+LOAD_SECONDS="${LOAD_SECONDS:-60}"
+LOAD_TEMPLATE="${LOAD_TEMPLATE:-}"
+LOAD_REUSE="${LOAD_REUSE:-}"
 export PYTHONPATH="$PWD"
 
 # section TITLE: the command's Markdown output replaces that section of the file
@@ -72,16 +75,22 @@ exports() {
 }
 
 dashboards() {
-  echo "Command: \`ONLY=dashboards make bench\` (DASHBOARD_ROUNDS=\"$DASHBOARD_ROUNDS\"; \`scripts/bench_dashboards.py\`, on the local PostgreSQL, databases bip_load_dash_*), $(date -u +%Y-%m-%d)."
+  echo "Command: \`ONLY=dashboards make bench\` (DASHBOARD_ROUNDS=\"$DASHBOARD_ROUNDS\" DASHBOARD_REUSE=$DASHBOARD_REUSE; \`scripts/bench_dashboards.py\`, on the local PostgreSQL, databases bip_load_dash_*), $(date -u +%Y-%m-%d)."
   echo
-  # shellcheck disable=SC2086
-  .venv/bin/python scripts/bench_dashboards.py --rounds $DASHBOARD_ROUNDS
+  # DASHBOARD_REUSE=1 keeps the databases an earlier run built completely
+  # shellcheck disable=SC2086,SC2046
+  .venv/bin/python scripts/bench_dashboards.py --rounds $DASHBOARD_ROUNDS \
+    $([[ -n "$DASHBOARD_REUSE" ]] && echo --reuse)
 }
 
 load() {
-  echo "Command: \`ONLY=load make bench\` (LOAD_USERS=$LOAD_USERS LOAD_SECONDS=$LOAD_SECONDS; \`scripts/bench_load.py\` with \`scripts/locustfile.py\`, gunicorn on 127.0.0.1:8031, database ${LOAD_DATABASE_URL:-bip_load_web}), $(date -u +%Y-%m-%d)."
+  echo "Command: \`ONLY=load make bench\` (LOAD_USERS=$LOAD_USERS LOAD_SECONDS=$LOAD_SECONDS LOAD_TEMPLATE=$LOAD_TEMPLATE LOAD_REUSE=$LOAD_REUSE; \`scripts/bench_load.py\` with \`scripts/locustfile.py\`, gunicorn on 127.0.0.1:8031, database bip_load_web), $(date -u +%Y-%m-%d)."
   echo
-  .venv/bin/python scripts/bench_load.py --users "$LOAD_USERS" --seconds "$LOAD_SECONDS"
+  # LOAD_TEMPLATE: the database to copy first (e.g. bip_national_100k, the national
+  # dataset); LOAD_REUSE=1 keeps bip_load_web as an earlier run built it
+  # shellcheck disable=SC2046
+  .venv/bin/python scripts/bench_load.py --users "$LOAD_USERS" --seconds "$LOAD_SECONDS" \
+    $([[ -n "$LOAD_TEMPLATE" ]] && echo --template "$LOAD_TEMPLATE") $([[ -n "$LOAD_REUSE" ]] && echo --reuse)
 }
 
 workers() {

@@ -24,7 +24,6 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from datetime import date
@@ -249,58 +248,62 @@ def main() -> None:
 
     volume = (Citizen.objects.count(), Round.objects.count())
     workers = 2 * (os.cpu_count() or 1) + 1
-    with tempfile.TemporaryDirectory() as tmp:
-        logs = Path(tmp)
-        users_file = logs / "users.json"
-        open_spells = sessions(users_file)
-        connections.close_all()
-        import redis
+    logs = bench_env.ROOT / "var" / "bench-load"  # locust's CSV files and the logs
+    logs.mkdir(parents=True, exist_ok=True)
+    users_file = logs / "users.json"
+    open_spells = sessions(users_file)
+    connections.close_all()
+    import redis
 
-        redis.Redis.from_url(REDIS).flushdb()
-        web_env = {
-            **ENV,
-            "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{PORT}",
-            "WEB_CONCURRENCY": str(workers),
-        }
-        # the image's commands (Dockerfile CMD, docker-compose.yml worker)
-        bin_dir = Path(sys.executable).parent
-        web = Service(
-            "web",
-            [str(bin_dir / "gunicorn"), "bip.wsgi:application", "--timeout", "60"],
-            logs,
-            web_env,
-        )
-        worker = Service(
+    redis.Redis.from_url(REDIS).flushdb()
+    web_env = {
+        **ENV,
+        "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{PORT}",
+        "WEB_CONCURRENCY": str(workers),
+    }
+    # the image's commands (Dockerfile CMD, docker-compose.yml worker)
+    bin_dir = Path(sys.executable).parent
+    web = Service(
+        "web",
+        [str(bin_dir / "gunicorn"), "bip.wsgi:application", "--timeout", "60"],
+        logs,
+        web_env,
+    )
+    worker = Service(
+        "worker",
+        [
+            str(bin_dir / "celery"),
+            "-A",
+            "bip",
             "worker",
-            [
-                str(bin_dir / "celery"),
-                "-A",
-                "bip",
-                "worker",
-                "-l",
-                "warning",
-                "--concurrency",
-                "1",
-            ],
-            logs,
-            ENV,
+            "-l",
+            "warning",
+            "--concurrency",
+            "1",
+        ],
+        logs,
+        ENV,
+    )
+    runs = []
+    try:
+        wait_for_web(workers)
+        for k in range(args.repeats):
+            runs.append(run(args.users, args.seconds, users_file, logs, k))
+    finally:
+        web.stop()
+        worker.stop()
+        errors = [
+            line
+            for line in web.log.read_text().splitlines()
+            if "Traceback" in line or "ERROR" in line
+        ]
+    if errors:
+        print("\n".join(errors[:20]), file=sys.stderr)
+    names = list(
+        dict.fromkeys(
+            r["Name"] for run_ in runs for r in run_ if r["Name"] != "Aggregated"
         )
-        runs = []
-        try:
-            wait_for_web(workers)
-            for k in range(args.repeats):
-                runs.append(run(args.users, args.seconds, users_file, logs, k))
-        finally:
-            web.stop()
-            worker.stop()
-            errors = [
-                line
-                for line in web.log.read_text().splitlines()
-                if "Traceback" in line or "ERROR" in line
-            ]
-        if errors:
-            print("\n".join(errors[:20]), file=sys.stderr)
-    names = [r["Name"] for r in runs[0] if r["Name"] != "Aggregated"]
+    )
     failures = sum(int(r["Failure Count"]) for run_ in runs for r in run_)
     print(
         f"{args.users} simulated case workers (`scripts/locustfile.py`: caseload,"
@@ -324,7 +327,7 @@ def main() -> None:
     )
     print("|---|---:|---:|---:|---:|---:|")
     for name in [*names, "Aggregated"]:
-        rows = [next(r for r in run_ if r["Name"] == name) for run_ in runs]
+        rows = [r for run_ in runs for r in run_ if r["Name"] == name]
         req = sum(int(r["Request Count"]) for r in rows)
         fail = sum(int(r["Failure Count"]) for r in rows)
         med = median(float(r["50%"]) for r in rows)
