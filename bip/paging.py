@@ -23,9 +23,11 @@ def page_of(
     """The page `number` of `qs` (as Paginator.get_page takes it), its object_list
     the page's rows in the order of `qs`: read from `qs` itself, or from `rows(keys)`
     where a cheaper query gives the same rows for known keys (without a filter that
-    only chose them). One query more than a plain Paginator (the keys, then the
-    rows), the same number for any length of list."""
-    page = Paginator(qs.values_list("pk", flat=True), per_page).get_page(number)
+    only chose them). Two queries, as a plain Paginator: every key in order (the
+    count is their number: the list's filter runs once, not once to count and once
+    more for the page), then the page's rows."""
+    every = list(qs.values_list("pk", flat=True))
+    page = Paginator(every, per_page).get_page(number)
     keys = list(page.object_list)
     if not keys:
         page.object_list = []
