@@ -18,7 +18,7 @@ from bip.jobs.services import JOB_TASK, _task
 from measurements.models import Round, Score
 from measurements.scoring.recompute import KIND, scores_request
 from tests.factories import MunicipalityFactory, TeamFactory, UnitFactory
-from tests.jobs.workers import Worker, flush_broker
+from tests.jobs.workers import Worker, flush_broker, wait_until
 from tests.measurements.helpers import bulk_spells
 
 pytestmark = [
@@ -44,6 +44,12 @@ def test_two_workers_score_every_round_exactly_once(tmp_path, world, caseworker)
     celery_app.conf.task_always_eager = False
     most_running = 0
     try:
+        # both consume before the first job is sent: neither can take them all
+        wait_until(
+            lambda: all(" ready." in w.log_path.read_text() for w in workers),
+            timeout=90,
+            what="both workers to start",
+        )
         with transaction.atomic():
             jobs = [
                 scores_request(municipality_id=m.pk, trigger="activation")
