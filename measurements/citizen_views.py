@@ -6,7 +6,6 @@ section 0); their URLs keep the citizens' names (`citizens:caseload`,
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from bip.accounts.scoping import scope_for
 from bip.audit.models import Purpose
 from bip.audit.services import record
 from bip.db import days_since_epoch, from_days
+from bip.paging import page_of
 from citizens.selectors import citizen_enrolments, citizen_get, may_write
 from interventions.mix import round_mixes, spans_by_enrolment
 from interventions.selectors import citizen_episodes, citizen_outcomes
@@ -61,7 +61,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         team_id=team_id,
         model_version_id=model.pk,
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(qs, request.GET.get("page"), PAGE_SIZE)
     today_days = days_since_epoch(today)
     rows = [
         {

@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +23,7 @@ from bip.accounts.roles import Can, can
 from bip.accounts.scoping import Scope, scope_for
 from bip.audit.services import record
 from bip.db import from_days
+from bip.paging import page_of
 from bip.tabular import write_csv
 from reports.aggregates import CLASSES, OUTCOME_KINDS, P12_BINS, dashboards_request
 from reports.dashboard_content import (
@@ -46,6 +46,7 @@ from reports.forms import DashboardFilter
 from reports.selectors import (
     dashboard_caseworker_get,
     dashboard_cells,
+    dashboard_citizen_rows,
     dashboard_citizens,
     dashboard_refresh,
     dashboard_team_get,
@@ -336,7 +337,17 @@ def _citizens(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
             today=today,
             model_version_id=refresh.model_version_id,
         )
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(
+            qs,
+            request.GET.get("page"),
+            PAGE_SIZE,
+            rows=lambda keys: dashboard_citizen_rows(
+                viewer=viewer,
+                keys=keys,
+                today=today,
+                model_version_id=refresh.model_version_id,
+            ),
+        )
         rows = [{"citizen": c, "due": from_days(c.due_days)} for c in page.object_list]
     record(
         actor=viewer,

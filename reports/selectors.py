@@ -332,3 +332,22 @@ def dashboard_citizens(
         .filter(pk__in=members)
         .select_related("team", "caseworker")
     )
+
+
+def dashboard_citizen_rows(
+    *, viewer: User, keys: list[int], today: Any, model_version_id: int | None
+) -> QuerySet[Citizen]:
+    """The rows of a page of dashboard_citizens: the citizens of `keys` as the
+    caseload lists them, within the viewer's citizen scope (the members' filter chose
+    the keys; reading it again would scan every member of the cells)."""
+    return (
+        caseload_list(
+            viewer=viewer,
+            today=today,
+            mine=False,
+            sort="name",
+            model_version_id=model_version_id,
+        )
+        .filter(pk__in=keys)
+        .select_related("team", "caseworker")
+    )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks whose results go to docs/benchmarks.md (not timed tests).
-# ONLY=models, ONLY=scores, ONLY=sweep, ONLY=imports or ONLY=exports runs one of them.
+# ONLY=models, ONLY=scores, ONLY=sweep, ONLY=imports, ONLY=exports, ONLY=dashboards,
+# ONLY=load or ONLY=workers runs one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS="${SEEDS:-100}"
@@ -12,6 +13,14 @@ IMPORT_ROWS="${IMPORT_ROWS:-1000000}"
 IMPORT_OUTCOMES="${IMPORT_OUTCOMES:-20000}"
 EXPORT_ROUNDS="${EXPORT_ROUNDS:-100000 1000000}"
 ONLY="${ONLY:-}"
+DASHBOARD_ROUNDS="${DASHBOARD_ROUNDS:-100000 1000000}"
+DASHBOARD_REUSE="${DASHBOARD_REUSE:-}"
+WORKER_MUNICIPALITIES="${WORKER_MUNICIPALITIES:-16}"
+WORKER_SPELLS="${WORKER_SPELLS:-250}"
+LOAD_USERS="${LOAD_USERS:-50}"
+LOAD_SECONDS="${LOAD_SECONDS:-60}"
+LOAD_TEMPLATE="${LOAD_TEMPLATE:-}"
+LOAD_REUSE="${LOAD_REUSE:-}"
 export PYTHONPATH="$PWD"
 
 # section TITLE: the command's Markdown output replaces that section of the file
@@ -65,6 +74,31 @@ exports() {
   .venv/bin/python scripts/bench_exports.py --rounds $EXPORT_ROUNDS
 }
 
+dashboards() {
+  echo "Command: \`ONLY=dashboards make bench\` (DASHBOARD_ROUNDS=\"$DASHBOARD_ROUNDS\" DASHBOARD_REUSE=$DASHBOARD_REUSE; \`scripts/bench_dashboards.py\`, on the local PostgreSQL, databases bip_load_dash_*), $(date -u +%Y-%m-%d)."
+  echo
+  # DASHBOARD_REUSE=1 keeps the databases an earlier run built completely
+  # shellcheck disable=SC2086,SC2046
+  .venv/bin/python scripts/bench_dashboards.py --rounds $DASHBOARD_ROUNDS \
+    $([[ -n "$DASHBOARD_REUSE" ]] && echo --reuse)
+}
+
+load() {
+  echo "Command: \`ONLY=load make bench\` (LOAD_USERS=$LOAD_USERS LOAD_SECONDS=$LOAD_SECONDS LOAD_TEMPLATE=$LOAD_TEMPLATE LOAD_REUSE=$LOAD_REUSE; \`scripts/bench_load.py\` with \`scripts/locustfile.py\`, gunicorn on 127.0.0.1:8031, database bip_load_web), $(date -u +%Y-%m-%d)."
+  echo
+  # LOAD_TEMPLATE: the database to copy first (e.g. bip_national_100k, the national
+  # dataset); LOAD_REUSE=1 keeps bip_load_web as an earlier run built it
+  # shellcheck disable=SC2046
+  .venv/bin/python scripts/bench_load.py --users "$LOAD_USERS" --seconds "$LOAD_SECONDS" \
+    $([[ -n "$LOAD_TEMPLATE" ]] && echo --template "$LOAD_TEMPLATE") $([[ -n "$LOAD_REUSE" ]] && echo --reuse)
+}
+
+workers() {
+  echo "Command: \`ONLY=workers make bench\` (WORKER_MUNICIPALITIES=$WORKER_MUNICIPALITIES WORKER_SPELLS=$WORKER_SPELLS; \`scripts/bench_workers.py\`, on the local PostgreSQL and Redis db 14, databases bip_load_workers*), $(date -u +%Y-%m-%d)."
+  echo
+  .venv/bin/python scripts/bench_workers.py --municipalities "$WORKER_MUNICIPALITIES" --spells "$WORKER_SPELLS" --repeats 3
+}
+
 if [[ -z "$ONLY" || "$ONLY" == "models" ]]; then
   section "Multi-seed study of the local fit" models
 fi
@@ -79,4 +113,13 @@ if [[ -z "$ONLY" || "$ONLY" == "imports" ]]; then
 fi
 if [[ -z "$ONLY" || "$ONLY" == "exports" ]]; then
   section "Exports: throughput and worker memory on PostgreSQL" exports
+fi
+if [[ -z "$ONLY" || "$ONLY" == "dashboards" ]]; then
+  section "Dashboard pages at 100,000 and 1,000,000 rounds" dashboards
+fi
+if [[ -z "$ONLY" || "$ONLY" == "load" ]]; then
+  section "Web load: 50 users against gunicorn" load
+fi
+if [[ -z "$ONLY" || "$ONLY" == "workers" ]]; then
+  section "Scaling out: one and two Celery workers" workers
 fi
