@@ -31,7 +31,9 @@ from tests.measurements.helpers import make_round, run_scores
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(120)]
 
 EXAMPLES = 8  # per operation and token
-BUDGET_SECONDS = 60
+# a bound against a hang, not a speed target: the examples bound the work, and a
+# busy machine (the suite beside a benchmark) once needed 60 s for 24 operations
+BUDGET_SECONDS = 150  # under the per-test timeout of `make test` (180 s)
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 

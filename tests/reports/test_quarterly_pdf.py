@@ -153,9 +153,9 @@ def assert_same_as_dashboard(text: str, page) -> None:
             position = text.index(" ".join(line.split()), position)
     assert page["parts"]
     for row in page["parts"]:
-        part = row["part"]
+        part = row.part
         cells = [part.due, part.done, part.progress, part.still, part.outcomes]
-        line = " ".join([row["label"], *(n.text for n in cells)])
+        line = " ".join([row.label, *(n.text for n in cells)])
         position = text.index(" ".join(line.split()), position)
 
 
