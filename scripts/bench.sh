@@ -57,9 +57,9 @@ sweep() {
 }
 
 imports() {
-  echo "Command: \`ONLY=imports make bench\` (IMPORT_ROWS=$IMPORT_ROWS IMPORT_OUTCOMES=$IMPORT_OUTCOMES; \`scripts/bench_imports.py\`, on the local PostgreSQL, database ${IMPORT_DATABASE_URL##*/}), $(date -u +%Y-%m-%d)."
+  echo "Command: \`ONLY=imports make bench\` (IMPORT_ROWS=$IMPORT_ROWS IMPORT_OUTCOMES=$IMPORT_OUTCOMES REPEAT=$REPEAT; \`scripts/bench_imports.py\`, on the local PostgreSQL, database ${IMPORT_DATABASE_URL##*/}), $(date -u +%Y-%m-%d)."
   echo
-  BENCH_DATABASE_URL="$IMPORT_DATABASE_URL" .venv/bin/python scripts/bench_imports.py --rows "$IMPORT_ROWS" --outcomes "$IMPORT_OUTCOMES"
+  BENCH_DATABASE_URL="$IMPORT_DATABASE_URL" .venv/bin/python scripts/bench_imports.py --rows "$IMPORT_ROWS" --outcomes "$IMPORT_OUTCOMES" --repeat "$REPEAT"
 }
 
 exports() {
