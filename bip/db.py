@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -128,6 +129,59 @@ def stream(qs: Any, chunk_size: int = 2000) -> Any:
     if is_postgres(connections[qs.db]):
         return qs.iterator(chunk_size=chunk_size)
     return iter(list(qs))
+
+
+def stream_tuples(qs: Any, chunk_size: int = 2000) -> Iterator[tuple[Any, ...]]:
+    """The rows of a values() queryset as plain tuples in its select order (its
+    values() fields, then its annotations), without holding them all in memory and
+    without per-cell conversion in Python where the driver's own loaders do it
+    (ints, floats, dates); uuids come as their text, which is what str() gives.
+
+    PostgreSQL, outside a transaction (a job): COPY (query) TO STDOUT on a connection
+    of its own, so the server produces rows while the caller writes the ones it has
+    (and the caller's connection stays free for its progress commits); memory stays
+    bounded by the socket's buffers. Inside a transaction a second connection would
+    not see its rows: one server-side cursor read in chunks instead. SQLite reads the
+    rows first, through Django's converters."""
+
+    conn = connections[qs.db]
+    compiler = qs.query.get_compiler(qs.db)
+    if not is_postgres(conn):
+        rows = list(compiler.results_iter(tuple_expected=True))
+        yield from (
+            tuple(str(v) if isinstance(v, UUID) else v for v in row) for row in rows
+        )
+        return
+    from psycopg import ClientCursor
+    from psycopg.types.string import TextLoader
+
+    sql, params = compiler.as_sql()
+    if conn.in_atomic_block:
+        with conn.chunked_cursor() as cursor:
+            cursor.cursor.adapters.register_loader("uuid", TextLoader)
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(chunk_size):
+                yield from rows
+        return
+    own = connections.create_connection(qs.db)
+    try:
+        own.ensure_connection()
+        raw = own.connection
+        query = ClientCursor(raw).mogrify(sql, params)
+        with raw.cursor() as cursor:
+            # the columns' types, as the query gives them (LIMIT 0: planned only)
+            cursor.execute(f"SELECT * FROM ({query}) AS q LIMIT 0")  # noqa: S608 - the ORM's SQL
+            text = raw.adapters.types["text"].oid
+            uuid = raw.adapters.types["uuid"].oid
+            oids = [
+                text if d.type_code == uuid else d.type_code
+                for d in cursor.description or ()
+            ]
+            with cursor.copy(f"COPY ({query}) TO STDOUT") as copy:
+                copy.set_types(oids)
+                yield from copy.rows()
+    finally:
+        own.close()
 
 
 def xact_lock(namespace: int, key: int) -> None:

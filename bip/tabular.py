@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import IO, Any
@@ -74,6 +74,49 @@ class CsvWriter:
         for row in rows:
             self.writerow(row)
 
+    def writerows_typed(
+        self, rows: Iterable[Sequence[Cell]], kinds: Sequence[str]
+    ) -> None:
+        """Rows whose columns have a declared kind ("str", "int", "float", "date"),
+        written exactly as `writerows` writes them, with less work per cell: a cell
+        of its column's own type (an int in an "int" column, a float in a "float"
+        column, a date in a "date" column) or None goes to csv as it is (csv writes
+        it as `_cell` would; a float with a decimal comma has its point replaced);
+        every other cell, and every cell of a "str" or unknown column, goes through
+        `_cell`, so text is always neutralised."""
+        write = self._writer.writerow
+        for cells in map(self._typed_row(len(kinds), kinds), rows):
+            write(cells)
+
+    def _typed_row(self, n: int, kinds: Sequence[str]) -> Callable[..., list[Any]]:
+        """One function for the row: a cell expression per column, so the common
+        case costs a type test and no call. Built from the kinds alone (the
+        generated text holds only positions)."""
+        exprs = []
+        for i, kind in enumerate(kinds):
+            v = f"r[{i}]"
+            if kind in _TYPED:
+                same = f"{v}.__class__ is {_TYPED[kind]}"
+                comma = kind == "float" and self.decimal_comma
+                ok = f"repr({v}).replace('.', ',')" if comma else v
+                exprs.append(f"({ok} if {same} else {v} if {v} is None else cell({v}))")
+            else:
+                exprs.append(f"cell({v})")
+        source = (
+            "def typed(r):\n"
+            f"    if len(r) != {n}:\n"
+            "        raise ValueError('a row differs from its columns')\n"
+            f"    return [{', '.join(exprs)}]\n"
+        )
+        scope: dict[str, Any] = {"cell": self._cell, "int": int, "float": float}
+        scope["date"] = date
+        exec(compile(source, "<typed csv row>", "exec"), scope)  # noqa: S102 - positions only
+        return scope["typed"]
+
+
+# the kinds whose cells of their own type csv writes as they are
+_TYPED = {"int": "int", "float": "float", "date": "date"}
+
 
 def csv_writer(
     out: IO[str], *, delimiter: str = ";", decimal_comma: bool | None = None
@@ -89,14 +132,19 @@ def write_csv(
     delimiter: str = ";",
     bom: bool = True,
     decimal_comma: bool | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> None:
-    """Rows streamed to a text file; with a BOM Danish Excel opens it as UTF-8."""
+    """Rows streamed to a text file; with a BOM Danish Excel opens it as UTF-8. With
+    the columns' kinds, the same file written faster (`CsvWriter.writerows_typed`)."""
     if bom:
         out.write(BOM)
     writer = CsvWriter(out, delimiter=delimiter, decimal_comma=decimal_comma)
     if header:
         writer.writerow(header)
-    writer.writerows(rows)
+    if kinds is None:
+        writer.writerows(rows)
+    else:
+        writer.writerows_typed(rows, kinds)  # type: ignore[arg-type]
 
 
 def _xlsx_value(value: Cell) -> Any:

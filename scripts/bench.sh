@@ -12,6 +12,10 @@ export BENCH_DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5
 IMPORT_ROWS="${IMPORT_ROWS:-1000000}"
 IMPORT_OUTCOMES="${IMPORT_OUTCOMES:-20000}"
 EXPORT_ROUNDS="${EXPORT_ROUNDS:-100000 1000000}"
+REPEAT="${REPEAT:-3}"
+# the imports and the exports each drop and create a database of their own
+IMPORT_DATABASE_URL="${IMPORT_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bip_bench_imports}"
+EXPORT_DATABASE_URL="${EXPORT_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bip_bench_exports}"
 ONLY="${ONLY:-}"
 DASHBOARD_ROUNDS="${DASHBOARD_ROUNDS:-100000 1000000}"
 DASHBOARD_REUSE="${DASHBOARD_REUSE:-}"
@@ -62,16 +66,16 @@ sweep() {
 }
 
 imports() {
-  echo "Command: \`make bench\` (IMPORT_ROWS=$IMPORT_ROWS IMPORT_OUTCOMES=$IMPORT_OUTCOMES; \`scripts/bench_imports.py\`, on the local PostgreSQL, database bip_bench), $(date -u +%Y-%m-%d)."
+  echo "Command: \`ONLY=imports make bench\` (IMPORT_ROWS=$IMPORT_ROWS IMPORT_OUTCOMES=$IMPORT_OUTCOMES REPEAT=$REPEAT; \`scripts/bench_imports.py\`, on the local PostgreSQL, database ${IMPORT_DATABASE_URL##*/}), $(date -u +%Y-%m-%d)."
   echo
-  .venv/bin/python scripts/bench_imports.py --rows "$IMPORT_ROWS" --outcomes "$IMPORT_OUTCOMES"
+  BENCH_DATABASE_URL="$IMPORT_DATABASE_URL" .venv/bin/python scripts/bench_imports.py --rows "$IMPORT_ROWS" --outcomes "$IMPORT_OUTCOMES" --repeat "$REPEAT"
 }
 
 exports() {
-  echo "Command: \`make bench\` (EXPORT_ROUNDS=\"$EXPORT_ROUNDS\"; \`scripts/bench_exports.py\`, on the local PostgreSQL, database bip_bench_exports), $(date -u +%Y-%m-%d)."
+  echo "Command: \`ONLY=exports make bench\` (EXPORT_ROUNDS=\"$EXPORT_ROUNDS\" REPEAT=$REPEAT; \`scripts/bench_exports.py\`, on the local PostgreSQL, database ${EXPORT_DATABASE_URL##*/}), $(date -u +%Y-%m-%d)."
   echo
   # shellcheck disable=SC2086
-  .venv/bin/python scripts/bench_exports.py --rounds $EXPORT_ROUNDS
+  BENCH_DATABASE_URL="$EXPORT_DATABASE_URL" .venv/bin/python scripts/bench_exports.py --rounds $EXPORT_ROUNDS --repeat "$REPEAT"
 }
 
 dashboards() {

@@ -2,9 +2,11 @@
 cohort written as the documented files (citizens, historic rounds with one answer a
 row, outcomes), each checked and saved by the real job code in a worker process of
 its own (its peak memory measured), with PostgreSQL's COPY of the same file into a
-table as the reference. Writes a Markdown section to stdout.
+table as the reference, in the same run. With --repeat N the whole load runs N times,
+each on a new database (a save cannot be repeated on the same one), and the medians
+are reported. Writes a Markdown section to stdout.
 
-Usage: python scripts/bench_imports.py [--rows 1000000] [--outcomes 20000]
+Usage: python scripts/bench_imports.py [--rows 1000000] [--outcomes 20000] [--repeat 3]
 Uses the database BENCH_DATABASE_URL (default: bip_bench on 127.0.0.1), which it
 drops and creates: never point it at real data.
 """
@@ -15,6 +17,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -163,15 +166,45 @@ def copy_reference(path: Path, columns: int) -> float:
     return time.perf_counter() - start
 
 
+FIELDS = ("kind", "n", "size", "check_s", "check_mb", "save_s", "save_mb", "copy_s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--outcomes", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="one run's figures")
     parser.add_argument("--run-job", type=int)
     args = parser.parse_args()
     if args.run_job:
         run_job_here(args.run_job)
         return
+    if args.json:
+        print(json.dumps(measure(args)))
+        return
+    runs = []
+    for _ in range(args.repeat):  # each run in a process of its own, on a new database
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--rows",
+                str(args.rows),
+                "--outcomes",
+                str(args.outcomes),
+                "--json",
+            ],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    report(runs)
+
+
+def measure(args: argparse.Namespace) -> dict[str, object]:
+    """One municipality's first load; its figures."""
     from django.core.files import File
 
     from bip.imports.models import ImportBatch
@@ -232,27 +265,51 @@ def main() -> None:
         )
     from measurements.models import Answer, Round
 
+    return {
+        "citizens": citizens,
+        "rounds": Round.objects.count(),
+        "answers": Answer.objects.count(),
+        "pg": connection.pg_version // 10000,
+        "table": [dict(zip(FIELDS, row, strict=True)) for row in table],
+    }
+
+
+def report(runs: list[dict[str, object]]) -> None:
+    first = runs[0]
     print(
-        f"A municipality's first load: {citizens:,} synthetic citizens, "
-        f"{Round.objects.count():,} rounds, {Answer.objects.count():,} answers; "
-        f"each job in a worker process of its own; PostgreSQL "
-        f"{connection.pg_version // 10000}, {os.cpu_count()} cores.\n"
+        f"A municipality's first load: {first['citizens']:,} synthetic citizens, "
+        f"{first['rounds']:,} rounds, {first['answers']:,} answers; each job in a "
+        f"worker process of its own; {len(runs)} run(s), each on a new database, "
+        f"medians (a worker peak: the highest); PostgreSQL {first['pg']}, "
+        f"{os.cpu_count()} cores.\n"
     )
     print(
         "| file | rows | size | check: rows/s | check: worker peak | save: rows/s "
-        "| save: worker peak | COPY of the file: rows/s | save / COPY time |"
+        "| save: worker peak | COPY of the file: rows/s | save / COPY time "
+        "| runs: check / save / COPY rows/s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for kind, n, size, check_s, check_mb, save_s, save_mb, reference in table:
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for i, row in enumerate(first["table"]):  # type: ignore[arg-type]
+        each = [r["table"][i] for r in runs]  # type: ignore[index]
+        n, size = row["n"], row["size"]
+        check_s = statistics.median(e["check_s"] for e in each)
+        save_s = statistics.median(e["save_s"] for e in each)
+        copy_s = statistics.median(e["copy_s"] for e in each)
+        check_mb = max(e["check_mb"] for e in each)
+        save_mb = max(e["save_mb"] for e in each)
+        listed = ", ".join(
+            f"{n / e['check_s']:,.0f} / {n / e['save_s']:,.0f} / {n / e['copy_s']:,.0f}"
+            for e in each
+        )
         print(
-            f"| {kind} | {n:,} | {size / 1e6:.0f} MB | {n / check_s:,.0f} "
+            f"| {row['kind']} | {n:,} | {size / 1e6:.0f} MB | {n / check_s:,.0f} "
             f"({check_s:.0f} s) | {check_mb:.0f} MB | {n / save_s:,.0f} ({save_s:.0f} s) "
-            f"| {save_mb:.0f} MB | {n / reference:,.0f} | {save_s / reference:.1f} |"
+            f"| {save_mb:.0f} MB | {n / copy_s:,.0f} | {save_s / copy_s:.1f} | {listed} |"
         )
     print(
-        "\nTargets (issue: statistics and imports on a municipality's real history): "
-        "rounds and outcome saves at least 5,000 rows per second; a 1,000,000-row "
-        "rounds file checked and saved with the worker under 300 MB."
+        "\nTargets: rounds and outcomes checked and saved at 20,000 rows per second "
+        "or more (issue: national scale); a 1,000,000-row rounds file checked and "
+        "saved with the worker under 300 MB."
     )
 
 

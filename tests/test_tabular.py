@@ -3,6 +3,7 @@ run as a formula is written as text; numbers and dates keep their type."""
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -105,3 +106,42 @@ def test_xlsx_drops_characters_xml_forbids():
 )
 def test_neutralise(text, expected):
     assert tabular.neutralise(text) == expected
+
+
+TYPED_KINDS = ["str", "int", "float", "date", "float", "int", "other"]
+TYPED_ROWS = [
+    ["Anna", 1, 1.5, date(2026, 4, 1), None, -3, 2],
+    [None, None, None, None, 3.0, 0, None],
+    # what a text column holds, and text or other types where a number or date is
+    # declared: all of it written as `writerows` writes it, text neutralised
+    *([a, a, a, a, a, a, a] for a in ATTACKS),
+    ["x", True, Decimal("2.25"), datetime(2026, 4, 1, 8, 30, tzinfo=UTC), 7, 1.5, -1],
+    ["1,5", False, float("nan"), "2026-04-01", -0.0, 10**20, 1e-7],
+]
+
+
+@pytest.mark.parametrize("delimiter", [";", ","])
+def test_typed_rows_are_written_exactly_as_plain_rows(delimiter):
+    typed = io.StringIO(newline="")
+    tabular.write_csv(typed, TYPED_ROWS, delimiter=delimiter, kinds=TYPED_KINDS)
+    plain = io.StringIO(newline="")
+    tabular.write_csv(plain, TYPED_ROWS, delimiter=delimiter)
+    assert typed.getvalue() == plain.getvalue()
+    # the attack in the column declared "int" is neutralised too
+    assert f"{delimiter}'+cmd|' /C calc'!A0{delimiter}" in typed.getvalue()
+
+
+def test_typed_rows_neutralise_text_in_every_column():
+    out = io.StringIO(newline="")
+    writer = tabular.csv_writer(out, delimiter=";")
+    writer.writerows_typed([[a] * 4 for a in ATTACKS], ["str", "int", "float", "date"])
+    rows = list(csv.reader(io.StringIO(out.getvalue()), delimiter=";"))
+    assert len(rows) == len(ATTACKS)
+    for row in rows:
+        assert all(cell.startswith("'") for cell in row), row
+
+
+def test_typed_rows_refuse_a_row_of_another_length():
+    writer = tabular.csv_writer(io.StringIO(newline=""))
+    with pytest.raises(ValueError, match="columns"):
+        writer.writerows_typed([["a", 1, 2]], ["str", "int"])

@@ -1,6 +1,7 @@
 """The export layouts (docs/exports.md): which rows, which columns, their labels and
-value labels. Rows are read with a server-side cursor in chunks and yielded one at a
-time, so no layout ever holds an export's rows in memory.
+value labels. Rows are read with a server-side cursor in chunks as plain tuples
+(bip/db.py's stream_tuples: no per-row dict or per-cell conversion) and yielded one
+at a time, so no layout ever holds an export's rows in memory.
 
 Categories are written as integer codes in every format, with their labels in the
 codebook (and as value labels in SPSS and Stata): the same file content whatever the
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bip.accounts.models import Unit
 from bip.accounts.scoping import citizen_q, scope_for
+from bip.db import stream_tuples
 from citizens import cpr, crypto
 from citizens.models import TargetGroup
 from interventions.models import Group, InterventionEpisode, InterventionType, Outcome
@@ -79,6 +82,7 @@ class Identity:
         self.shift = export.date_shift
         self.prefix = prefix
         self._last: tuple[Any, tuple[Any, ...], int] | None = None
+        self._at: dict[str, int] = {}
 
     def fields(self) -> list[str]:
         names = ["key", "id"]
@@ -95,23 +99,31 @@ class Identity:
             Column("name", _("Name"), "str"),
         ]
 
-    def of(self, row: dict[str, Any]) -> tuple[tuple[Any, ...], int]:
+    def bind(self, at: dict[str, int]) -> int:
+        """Read the identity from rows whose columns are at these positions; the
+        position of the citizen's id (rows come ordered by it)."""
+        self._at = {
+            n: at[self.prefix + n] for n in self.FIELDS if self.prefix + n in at
+        }
+        return self._at["id"]
+
+    def of(self, row: tuple[Any, ...]) -> tuple[tuple[Any, ...], int]:
         """The identity cells and the citizen's date shift in days."""
-        key = row[self.prefix + "key"]
-        if self._last is not None and self._last[0] == key:
+        at = self._at
+        citizen_id = row[at["id"]]
+        if self._last is not None and self._last[0] == citizen_id:
             return self._last[1], self._last[2]
+        key = row[at["key"]]
         days = date_shift(key) if self.shift else 0
         if self.pseudonymised:
             cells: tuple[Any, ...] = (pseudonym(key),)
         else:
-            digits = crypto.decrypt(
-                row[self.prefix + "cpr_key_id"], row[self.prefix + "cpr_ciphertext"]
-            )
+            digits = crypto.decrypt(row[at["cpr_key_id"]], row[at["cpr_ciphertext"]])
             formatted = cpr.Cpr(
-                digits=digits, birth_date=row[self.prefix + "birth_date"]
+                digits=digits, birth_date=row[at["birth_date"]]
             ).formatted
-            cells = (row[self.prefix + "id"], formatted, row[self.prefix + "name"])
-        self._last = (key, cells, days)
+            cells = (citizen_id, formatted, row[at["name"]])
+        self._last = (citizen_id, cells, days)
         return cells, days
 
 
@@ -156,6 +168,14 @@ def _age(birth: date | None, on: date | None) -> int | None:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
+def _positions(queryset: QuerySet[Any]) -> dict[str, int]:
+    """Each column's position in the rows of a values() queryset: its fields, then
+    its annotations (the order of the SELECT)."""
+    query = queryset.query
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    return {name: i for i, name in enumerate(names)}
+
+
 def _unit_labels(export: Export) -> dict[int, str]:
     units = Unit.objects.filter(municipality_id=export.municipality_id)
     return {u.pk: u.name for u in units.order_by("pk")}
@@ -183,7 +203,7 @@ class Layout:
 
     columns: list[Column]
     queryset: QuerySet[Any]
-    convert: Callable[[dict[str, Any]], tuple[Any, ...]]
+    convert: Callable[[tuple[Any, ...]], tuple[Any, ...]]
     citizen_field: str
     # the rows to count, without the aggregates (the wide layout's rounds)
     counted: QuerySet[Any] | None = None
@@ -198,8 +218,7 @@ class Layout:
 
     def rows(self) -> Iterator[tuple[Any, ...]]:
         """The rows in a fixed order, from a server-side cursor in chunks."""
-        for row in self.queryset.iterator(chunk_size=chunk_size()):
-            yield self.convert(row)
+        return map(self.convert, stream_tuples(self.queryset, chunk_size()))
 
 
 def wide(export: Export) -> Layout:
@@ -284,34 +303,45 @@ def wide(export: Export) -> Layout:
             CLASS_LABELS,
         ),
     ]
-    indicator_names = list(indicator_aggregates)
-    state = {"citizen": None, "no": 0}
+    at = _positions(queryset)
+    i_citizen = identity.bind(at)
+    i_pk, i_date, i_birth = (
+        at["pk"],
+        at["round_date"],
+        at["enrolment__citizen__birth_date"],
+    )
+    ids = itemgetter(
+        at["enrolment__unit_id"],
+        at["enrolment__target_group_id"],
+        at["instrument_version_id"],
+    )
+    indicator_cells = itemgetter(*(at[name] for name in indicator_aggregates))
+    i_hazard, i_p12, i_klass = at["hazard_q"], at["p12"], at["klass"]
+    identified = not export.pseudonymised
+    state: list[Any] = [None, 0]  # the citizen, their round number
 
-    def convert(row: dict[str, Any]) -> tuple[Any, ...]:
+    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
         cells, days = identity.of(row)
-        citizen = row["enrolment__citizen__key"]
-        state["no"] = state["no"] + 1 if state["citizen"] == citizen else 1
-        state["citizen"] = citizen
-        out: list[Any] = list(cells)
-        if not export.pseudonymised:
-            out.append(row["pk"])
-        out += [
-            state["no"],
-            shifted(row["round_date"], days),
-            _age(row["enrolment__citizen__birth_date"], row["round_date"]),
-            row["enrolment__unit_id"],
-            row["enrolment__target_group_id"],
-            row["instrument_version_id"],
-        ]
-        out += [row[name] for name in indicator_names]
-        scored = row["hazard_q"] is not None
-        out += [
-            model.pk if scored else None,
-            row["hazard_q"],
-            row["p12"],
-            CLASS_CODE.get(row["klass"] or ""),
-        ]
-        return tuple(out)
+        citizen = row[i_citizen]
+        if state[0] == citizen:
+            state[1] += 1
+        else:
+            state[0], state[1] = citizen, 1
+        day = row[i_date]
+        hazard = row[i_hazard]
+        return (
+            *cells,
+            *((row[i_pk],) if identified else ()),
+            state[1],
+            shifted(day, days) if days else day,
+            _age(row[i_birth], day),
+            *ids(row),
+            *indicator_cells(row),
+            model.pk if hazard is not None else None,
+            hazard,
+            row[i_p12],
+            CLASS_CODE.get(row[i_klass] or ""),
+        )
 
     return Layout(columns, queryset, convert, "enrolment__citizen_id", rounds)
 
@@ -364,29 +394,36 @@ def long(export: Export) -> Layout:
         Column("value", _("Answer (1-5)"), "int"),
         Column("missing_reason", _("Why not answered"), "int", MISSING_LABELS),
     ]
-    state: dict[str, Any] = {"citizen": None, "round": None, "no": 0}
+    at = _positions(queryset)
+    i_citizen = identity.bind(at)
+    i_round, i_date = at["response__round_id"], at["response__round__round_date"]
+    i_version, i_respondent = (
+        at["response__round__instrument_version_id"],
+        at["response__respondent"],
+    )
+    answer = itemgetter(at["question__code"], at["question__indicator"], at["value"])
+    i_missing = at["missing_reason"]
+    identified = not export.pseudonymised
+    state: list[Any] = [None, None, 0]  # the citizen, the round, its number
 
-    def convert(row: dict[str, Any]) -> tuple[Any, ...]:
+    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
         cells, days = identity.of(row)
-        citizen, rnd = row[prefix + "key"], row["response__round_id"]
-        if state["citizen"] != citizen:
-            state["citizen"], state["no"], state["round"] = citizen, 0, None
-        if state["round"] != rnd:
-            state["round"], state["no"] = rnd, state["no"] + 1
-        out: list[Any] = list(cells)
-        if not export.pseudonymised:
-            out.append(rnd)
-        out += [
-            state["no"],
-            shifted(row["response__round__round_date"], days),
-            row["response__round__instrument_version_id"],
-            RESPONDENT_CODE[row["response__respondent"]],
-            row["question__code"],
-            row["question__indicator"],
-            row["value"],
-            MISSING_CODE.get(row["missing_reason"]),
-        ]
-        return tuple(out)
+        citizen, rnd = row[i_citizen], row[i_round]
+        if state[0] != citizen:
+            state[0], state[1], state[2] = citizen, None, 0
+        if state[1] != rnd:
+            state[1], state[2] = rnd, state[2] + 1
+        day = row[i_date]
+        return (
+            *cells,
+            *((rnd,) if identified else ()),
+            state[2],
+            shifted(day, days) if days else day,
+            row[i_version],
+            RESPONDENT_CODE[row[i_respondent]],
+            *answer(row),
+            MISSING_CODE.get(row[i_missing]),
+        )
 
     return Layout(columns, queryset, convert, prefix + "id")
 
@@ -421,18 +458,22 @@ def interventions(export: Export) -> Layout:
         Column("end", _("End"), "date"),
     ]
 
-    def convert(row: dict[str, Any]) -> tuple[Any, ...]:
+    at = _positions(queryset)
+    identity.bind(at)
+    i_pk, i_type, i_group = at["pk"], at["type_id"], at["type__group"]
+    i_start, i_end = at["start"], at["end"]
+    identified = not export.pseudonymised
+
+    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
         cells, days = identity.of(row)
-        out: list[Any] = list(cells)
-        if not export.pseudonymised:
-            out.append(row["pk"])
-        out += [
-            row["type_id"],
-            GROUP_CODE.get(row["type__group"]),
-            shifted(row["start"], days),
-            shifted(row["end"], days),
-        ]
-        return tuple(out)
+        return (
+            *cells,
+            *((row[i_pk],) if identified else ()),
+            row[i_type],
+            GROUP_CODE.get(row[i_group]),
+            shifted(row[i_start], days),
+            shifted(row[i_end], days),
+        )
 
     return Layout(columns, queryset, convert, "enrolment__citizen_id")
 
@@ -458,17 +499,20 @@ def outcomes(export: Export) -> Layout:
         Column("source", _("Source"), "int", SOURCE_LABELS),
     ]
 
-    def convert(row: dict[str, Any]) -> tuple[Any, ...]:
+    at = _positions(queryset)
+    identity.bind(at)
+    i_pk, i_kind, i_date, i_source = at["pk"], at["kind"], at["date"], at["source"]
+    identified = not export.pseudonymised
+
+    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
         cells, days = identity.of(row)
-        out: list[Any] = list(cells)
-        if not export.pseudonymised:
-            out.append(row["pk"])
-        out += [
-            OUTCOME_CODE.get(row["kind"]),
-            shifted(row["date"], days),
-            SOURCE_CODE.get(row["source"]),
-        ]
-        return tuple(out)
+        return (
+            *cells,
+            *((row[i_pk],) if identified else ()),
+            OUTCOME_CODE.get(row[i_kind]),
+            shifted(row[i_date], days),
+            SOURCE_CODE.get(row[i_source]),
+        )
 
     return Layout(columns, queryset, convert, "citizen_id")
 

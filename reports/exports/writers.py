@@ -77,6 +77,7 @@ def write_csv_zip(
                 header=header,
                 delimiter=delimiter,
                 bom=export.csv_bom,
+                kinds=[c.kind for c in layout.columns],
             ),
         )
         _zip_text(

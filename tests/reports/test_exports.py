@@ -13,61 +13,17 @@ from django.test import override_settings
 from bip.jobs.services import job_run
 from bip.tabular import neutralise
 from citizens.models import Citizen
-from interventions.models import InterventionEpisode, InterventionType, Outcome
-from interventions.services import episode_create, outcome_record
+from interventions.models import InterventionEpisode, Outcome
 from measurements.indicators import INDICATORS
 from measurements.models import Answer, IndicatorScore, Round, Score
 from measurements.scoring.versions import active_model
 from reports.exports import layouts
 from reports.exports.pseudonyms import date_shift, pseudonym
 from reports.exports.services import exports_expire
-from tests.factories import CitizenFactory
-from tests.measurements.helpers import make_round, run_scores
 from tests.reports.export_helpers import members, read_back, run_export, stats_meta
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(120)]
 FORMATS = ["csv", "xlsx", "sav", "dta"]
-
-
-@pytest.fixture
-def data(world, caseworker, other_team_caseworker, municipal_admin):
-    """Two citizens with rounds, scores, an episode with free text and an outcome,
-    and a citizen of another municipality who must never appear."""
-    anna = CitizenFactory(team=world.team, caseworker=caseworker, name="Anna Østergård")
-    bo = CitizenFactory(
-        team=world.other_team, caseworker=other_team_caseworker, name="=Bo Formel"
-    )
-    for citizen, days in ((anna, (10, 100, 190)), (bo, (20, 110))):
-        for i, d in enumerate(days):
-            make_round(
-                citizen,
-                date(2025, 1, 6) + timedelta(days=d),
-                cw=lambda ind, i=i: 2 + (i + len(ind)) % 4,
-                cit=3 + i % 2,
-                missing={("citizen", "network")} if i == 1 else (),
-            )
-    run_scores(world.municipality)
-    own_type = InterventionType.objects.filter(municipality__isnull=True).first()
-    episode_create(
-        citizen=anna,
-        type=own_type,
-        start=date(2025, 2, 1),
-        end=date(2025, 4, 1),
-        provider="Hemmelig Udbyder",
-        note="fritekst om helbred",
-        by=caseworker,
-    )
-    outcome_record(
-        citizen=bo,
-        kind="subsidised_job",
-        day=date(2025, 6, 1),
-        by=other_team_caseworker,
-    )
-    other_team = world.other_municipality.units.create(
-        name="Vejen Jobcenter"
-    ).teams.create(name="Vejen Team")
-    stranger = CitizenFactory(team=other_team, name="Fremmed Borger")
-    return {"anna": anna, "bo": bo, "stranger": stranger}
 
 
 def identity(citizen, export):
