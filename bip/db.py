@@ -15,6 +15,14 @@ def is_postgres(connection: BaseDatabaseWrapper) -> bool:
     return connection.vendor == "postgresql"
 
 
+def keeps_change_markers(connection: BaseDatabaseWrapper) -> bool:
+    """Whether the database runs the statement triggers that keep change markers
+    (measurements.SpellScoring, migration 0008): PostgreSQL. On SQLite (the demo)
+    the migration adds none, so nothing is known to be unchanged there and callers
+    fall back to looking at everything."""
+    return is_postgres(connection)
+
+
 def set_lock_timeout(connection: BaseDatabaseWrapper, *, milliseconds: int) -> None:
     """Inside a transaction: give up on a row lock after this long (PostgreSQL).
     SQLite locks the whole file instead and waits for its busy timeout."""

@@ -34,6 +34,7 @@ from django.utils import timezone
 from bip.db import (
     copy_frame,
     copy_upsert,
+    keeps_change_markers,
     stream,
     xact_lock,
 )
@@ -222,7 +223,7 @@ def changed_spells() -> dict[int, list[int]]:
     markers are kept by PostgreSQL triggers; elsewhere (the SQLite demo) no spell is
     known to be current, so every spell with complete rounds is listed and the job
     writes only the rounds whose inputs changed."""
-    if connection.vendor != "postgresql":
+    if not keeps_change_markers(connection):
         spells: dict[int, set[int]] = {}
         for municipality_id, enrolment_id in Round.objects.filter(
             state=Round.State.COMPLETE
@@ -459,7 +460,7 @@ def mark_scored(ctx: Context, markers: dict[int, tuple[Any, ...]]) -> None:
     for the spells where that differs from what is recorded, none where nothing
     does. Without the triggers (SQLite) nothing is recorded: there the sweep lists
     every spell."""
-    if connection.vendor != "postgresql":
+    if not keeps_change_markers(connection):
         return
     changed = {
         spell: version
