@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks whose results go to docs/benchmarks.md (not timed tests).
-# ONLY=models, ONLY=scores, ONLY=sweep, ONLY=imports or ONLY=exports runs one of them.
+# ONLY=models, ONLY=scores, ONLY=sweep, ONLY=imports, ONLY=exports, ONLY=national or
+# ONLY=national_scores runs one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS="${SEEDS:-100}"
@@ -11,6 +12,9 @@ export BENCH_DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5
 IMPORT_ROWS="${IMPORT_ROWS:-1000000}"
 IMPORT_OUTCOMES="${IMPORT_OUTCOMES:-20000}"
 EXPORT_ROUNDS="${EXPORT_ROUNDS:-100000 1000000}"
+NATIONAL_ROUNDS="${NATIONAL_ROUNDS:-100000 1000000}"
+NATIONAL_REPEAT="${NATIONAL_REPEAT:-3}"
+NAIVE_SAMPLE="${NAIVE_SAMPLE:-10000}"
 ONLY="${ONLY:-}"
 export PYTHONPATH="$PWD"
 
@@ -65,6 +69,20 @@ exports() {
   .venv/bin/python scripts/bench_exports.py --rounds $EXPORT_ROUNDS
 }
 
+national() {
+  echo "Command: \`ONLY=national make bench\` (\`scripts/bench_national.py\`: built once, cached in its own database, rebuilt when the generator or the sizes change), $(date -u +%Y-%m-%d)."
+  echo
+  .venv/bin/python scripts/bench_national.py
+}
+
+national_scores() {
+  echo "Command: \`ONLY=national_scores make bench\` (NATIONAL_ROUNDS=\"$NATIONAL_ROUNDS\" NATIONAL_REPEAT=$NATIONAL_REPEAT NAIVE_SAMPLE=$NAIVE_SAMPLE; \`scripts/bench_recompute_national.py\`, on the local PostgreSQL, databases bip_national*), $(date -u +%Y-%m-%d)."
+  echo
+  # shellcheck disable=SC2086
+  .venv/bin/python scripts/bench_recompute_national.py --rounds $NATIONAL_ROUNDS \
+    --repeat "$NATIONAL_REPEAT" --naive-sample "$NAIVE_SAMPLE"
+}
+
 if [[ -z "$ONLY" || "$ONLY" == "models" ]]; then
   section "Multi-seed study of the local fit" models
 fi
@@ -79,4 +97,10 @@ if [[ -z "$ONLY" || "$ONLY" == "imports" ]]; then
 fi
 if [[ -z "$ONLY" || "$ONLY" == "exports" ]]; then
   section "Exports: throughput and worker memory on PostgreSQL" exports
+fi
+if [[ -z "$ONLY" || "$ONLY" == "national" ]]; then
+  section "National dataset" national
+fi
+if [[ -z "$ONLY" || "$ONLY" == "national_scores" ]]; then
+  section "Score recompute and nightly sweep at national scale" national_scores
 fi
