@@ -72,6 +72,8 @@ exports() {
 national() {
   echo "Command: \`ONLY=national make bench\` (\`scripts/bench_national.py\`: built once, cached in its own database, rebuilt when the generator or the sizes change), $(date -u +%Y-%m-%d)."
   echo
+  echo "Built once through the synthetic-data package (\`measurements/synthetic/national.py\`, every table written with COPY) and cached in a database of its own (bip_national for 1,000,000 rounds, bip_national_<n>k otherwise); rebuilt only when the package's source, the script or the sizes change. Municipalities of skewed sizes, units of up to four teams of about 400 citizens, a case worker per 40 citizens, one spell per citizen (4 rounds on average, 1 to about 20), both parts answered (the citizen's missing in about one in five), a change of case worker in about a quarter of the spells, intervention episodes with BIP's shares of quarters, jobs and education for the most ready. No scores: the recompute benchmark computes them."
+  echo
   .venv/bin/python scripts/bench_national.py
 }
 
