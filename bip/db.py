@@ -16,6 +16,14 @@ def is_postgres(connection: BaseDatabaseWrapper) -> bool:
     return connection.vendor == "postgresql"
 
 
+def keeps_change_markers(connection: BaseDatabaseWrapper) -> bool:
+    """Whether the database runs the statement triggers that keep change markers
+    (measurements.SpellScoring, migration 0008): PostgreSQL. On SQLite (the demo)
+    the migration adds none, so nothing is known to be unchanged there and callers
+    fall back to looking at everything."""
+    return is_postgres(connection)
+
+
 def set_lock_timeout(connection: BaseDatabaseWrapper, *, milliseconds: int) -> None:
     """Inside a transaction: give up on a row lock after this long (PostgreSQL).
     SQLite locks the whole file instead and waits for its busy timeout."""
@@ -255,3 +263,111 @@ def reserve_ids(model: Any, n: int) -> list[int]:
         row = cursor.fetchone()
         first = max(highest, row[0] if row else 0) + 1
     return list(range(first, first + n))
+
+
+def copy_upsert(
+    model: Any,
+    fields: list[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    unique_fields: list[str],
+    update_fields: list[str],
+) -> None:
+    """Insert plain rows as copy_rows does, a row that conflicts on `unique_fields`
+    updating the existing one's `update_fields` (what bulk_create(update_conflicts=
+    True) does, without building model instances). PostgreSQL: COPY into a temporary
+    table dropped at commit, then one INSERT ... SELECT ... ON CONFLICT (three
+    statements); inside a transaction. SQLite: one prepared INSERT ... ON CONFLICT run for every row."""
+
+    table = model._meta.db_table
+
+    def column(name: str) -> str:
+        return f'"{model._meta.get_field(name).column}"'
+
+    columns = ", ".join(column(f) for f in fields)
+    conflict = ", ".join(column(f) for f in unique_fields)
+    updates = ", ".join(f"{column(f)} = EXCLUDED.{column(f)}" for f in update_fields)
+    if not is_postgres(connection):
+        _insert_many(
+            table,
+            columns,
+            len(fields),
+            rows,
+            suffix=f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}",
+        )
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("copy_upsert needs a transaction")
+    staging = f"copy_upsert_{table}"
+    with connection.cursor() as cursor:
+        # the columns' types without their constraints (the id comes from the
+        # table's sequence on the INSERT)
+        create = (
+            f'CREATE TEMP TABLE IF NOT EXISTS "{staging}" ON COMMIT DROP AS '  # noqa: S608 - names from the model
+            f'SELECT {columns} FROM "{table}" WITH NO DATA'
+        )
+        cursor.execute(create)
+        with cursor.cursor.copy(f'COPY "{staging}" ({columns}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        # emptied as it is read: a second call in the same transaction (a test's)
+        # finds it empty
+        cursor.execute(
+            f'WITH staged AS (DELETE FROM "{staging}" RETURNING {columns}) '  # noqa: S608 - names from the model
+            f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM staged '
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+        )
+
+
+def copy_frame(model: Any, frame: Any) -> None:
+    """Insert the rows of a pandas DataFrame whose columns are the model's field
+    attnames, NaN for NULL: on PostgreSQL written as COPY text by pandas, so the rows
+    never become Python objects; elsewhere row by row as copy_rows does. Text
+    holding a tab, a newline or a backslash is refused (COPY text would need it
+    escaped)."""
+
+    if frame.empty:
+        return
+    fields = list(frame.columns)
+    if not is_postgres(connection):
+        plain = frame.astype(object).where(frame.notna(), None)
+        copy_rows(model, fields, (tuple(r) for r in plain.itertuples(index=False)))
+        return
+    for name in fields:
+        column = frame[name]
+        if column.dtype == object and (
+            column.astype(str).str.contains(r"[\t\n\r\\]", regex=True).any()
+        ):
+            raise ValueError(f"{name}: text with a tab, newline or backslash")
+    text = frame.to_csv(sep="\t", na_rep="\\N", header=False, index=False)
+    columns = ", ".join(f'"{model._meta.get_field(f).column}"' for f in fields)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN'
+        ) as copy,
+    ):
+        copy.write(text)
+
+
+def _insert_many(
+    table: str, columns: str, n: int, rows: Iterable[tuple[Any, ...]], suffix: str
+) -> None:
+    adapted: dict[datetime, Any] = {}
+
+    def adapt(v: Any) -> Any:
+        if not isinstance(v, datetime):
+            return v
+        if v not in adapted:
+            adapted[v] = connection.ops.adapt_datetimefield_value(v)
+        return adapted[v]
+
+    values = [[adapt(v) for v in row] for row in rows]
+    if not values:
+        return
+    marks = ", ".join(["%s"] * n)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f'INSERT INTO "{table}" ({columns}) VALUES ({marks}){suffix}',  # noqa: S608 - names from the model, values bound
+            values,
+        )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks whose results go to docs/benchmarks.md (not timed tests).
 # ONLY=models, ONLY=scores, ONLY=sweep, ONLY=imports, ONLY=exports, ONLY=dashboards,
-# ONLY=load or ONLY=workers runs one of them.
+# ONLY=load, ONLY=workers, ONLY=national or ONLY=national_scores runs one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS="${SEEDS:-100}"
@@ -16,6 +16,9 @@ REPEAT="${REPEAT:-3}"
 # the imports and the exports each drop and create a database of their own
 IMPORT_DATABASE_URL="${IMPORT_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bip_bench_imports}"
 EXPORT_DATABASE_URL="${EXPORT_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bip_bench_exports}"
+NATIONAL_ROUNDS="${NATIONAL_ROUNDS:-100000 1000000}"
+NATIONAL_REPEAT="${NATIONAL_REPEAT:-3}"
+NAIVE_SAMPLE="${NAIVE_SAMPLE:-10000}"
 ONLY="${ONLY:-}"
 DASHBOARD_ROUNDS="${DASHBOARD_ROUNDS:-100000 1000000}"
 DASHBOARD_REUSE="${DASHBOARD_REUSE:-}"
@@ -103,6 +106,22 @@ workers() {
   .venv/bin/python scripts/bench_workers.py --municipalities "$WORKER_MUNICIPALITIES" --spells "$WORKER_SPELLS" --repeats 3
 }
 
+national() {
+  echo "Command: \`ONLY=national make bench\` (\`scripts/bench_national.py\`: built once, cached in its own database, rebuilt when the generator or the sizes change), $(date -u +%Y-%m-%d)."
+  echo
+  echo "Built once through the synthetic-data package (\`measurements/synthetic/national.py\`, every table written with COPY) and cached in a database of its own (bip_national for 1,000,000 rounds, bip_national_<n>k otherwise); rebuilt only when the package's source, the script or the sizes change. Municipalities of skewed sizes, units of up to four teams of about 400 citizens, a case worker per 40 citizens, one spell per citizen (4 rounds on average, 1 to about 20), both parts answered (the citizen's missing in about one in five), a change of case worker in about a quarter of the spells, intervention episodes with BIP's shares of quarters, jobs and education for the most ready. No scores: the recompute benchmark computes them."
+  echo
+  .venv/bin/python scripts/bench_national.py
+}
+
+national_scores() {
+  echo "Command: \`ONLY=national_scores make bench\` (NATIONAL_ROUNDS=\"$NATIONAL_ROUNDS\" NATIONAL_REPEAT=$NATIONAL_REPEAT NAIVE_SAMPLE=$NAIVE_SAMPLE; \`scripts/bench_recompute_national.py\`, on the local PostgreSQL, databases bip_national*), $(date -u +%Y-%m-%d)."
+  echo
+  # shellcheck disable=SC2086
+  .venv/bin/python scripts/bench_recompute_national.py --rounds $NATIONAL_ROUNDS \
+    --repeat "$NATIONAL_REPEAT" --naive-sample "$NAIVE_SAMPLE"
+}
+
 if [[ -z "$ONLY" || "$ONLY" == "models" ]]; then
   section "Multi-seed study of the local fit" models
 fi
@@ -126,4 +145,10 @@ if [[ -z "$ONLY" || "$ONLY" == "load" ]]; then
 fi
 if [[ -z "$ONLY" || "$ONLY" == "workers" ]]; then
   section "Scaling out: one and two Celery workers" workers
+fi
+if [[ -z "$ONLY" || "$ONLY" == "national" ]]; then
+  section "National dataset" national
+fi
+if [[ -z "$ONLY" || "$ONLY" == "national_scores" ]]; then
+  section "Score recompute and nightly sweep at national scale" national_scores
 fi

@@ -31,7 +31,13 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
-from bip.db import copy_rows, stream, xact_lock
+from bip.db import (
+    copy_frame,
+    copy_upsert,
+    keeps_change_markers,
+    stream,
+    xact_lock,
+)
 from bip.jobs import services as jobs
 from bip.jobs.models import Job
 from citizens.models import Assignment
@@ -217,7 +223,7 @@ def changed_spells() -> dict[int, list[int]]:
     markers are kept by PostgreSQL triggers; elsewhere (the SQLite demo) no spell is
     known to be current, so every spell with complete rounds is listed and the job
     writes only the rounds whose inputs changed."""
-    if connection.vendor != "postgresql":
+    if not keeps_change_markers(connection):
         spells: dict[int, set[int]] = {}
         for municipality_id, enrolment_id in Round.objects.filter(
             state=Round.State.COMPLETE
@@ -454,7 +460,7 @@ def mark_scored(ctx: Context, markers: dict[int, tuple[Any, ...]]) -> None:
     for the spells where that differs from what is recorded, none where nothing
     does. Without the triggers (SQLite) nothing is recorded: there the sweep lists
     every spell."""
-    if connection.vendor != "postgresql":
+    if not keeps_change_markers(connection):
         return
     changed = {
         spell: version
@@ -569,6 +575,17 @@ SCORE_VALUES = [
     "klass",
     "contributions",
     "worklist",
+]
+# The columns a Score is written with, in the order of _score_rows.
+SCORE_COLUMNS = [
+    "municipality_id",
+    "round_id",
+    "model_version_id",
+    *SCORE_VALUES,
+    "inputs_hash",
+    "job_id",
+    "computed_at",
+    "superseded_at",
 ]
 INDICATOR_FIELDS = [
     "municipality_id",
@@ -689,6 +706,35 @@ def worklists(
     return {i: {"items": to_json(f)} for i, f in zip(ids, found, strict=True)}
 
 
+def _score_rows(
+    ctx: Context,
+    rows: pd.DataFrame,
+    parts: list[dict[str, Any]],
+    work: dict[int, dict[str, Any]],
+    now: Any,
+) -> Iterator[tuple[Any, ...]]:
+    """The Score rows of SCORE_COLUMNS in their database form (JSON as text)."""
+    for r, part in zip(rows.itertuples(index=False), parts, strict=True):
+        worklist = work.get(int(r.round_id))
+        yield (
+            ctx.municipality_id,
+            int(r.round_id),
+            ctx.model_version_id,
+            float(r.lp),
+            float(r.hazard_q),
+            float(r.p12),
+            float(r.indicator_lp),
+            _float(r.delta_indicator_lp),
+            r.klass,
+            json.dumps(part),
+            None if worklist is None else json.dumps(worklist),
+            r.inputs_hash,
+            ctx.job_id,
+            now,
+            None,
+        )
+
+
 def write_chunk(ctx: Context, computed: Computed) -> int:
     """Write the rounds whose inputs changed, and what to work on where the latest
     round of a spell has a current score without it; returns how many rounds the
@@ -733,25 +779,6 @@ def write_chunk(ctx: Context, computed: Computed) -> int:
     if stale:
         rows = panel[panel["round_id"].isin(stale)]
         parts = contributions(rows, computed.moved, ctx.coefficients)
-        scores = [
-            Score(
-                municipality_id=ctx.municipality_id,
-                round_id=int(r.round_id),
-                model_version_id=ctx.model_version_id,
-                lp=float(r.lp),
-                hazard_q=float(r.hazard_q),
-                p12=float(r.p12),
-                indicator_lp=float(r.indicator_lp),
-                delta_indicator_lp=_float(r.delta_indicator_lp),
-                klass=r.klass,
-                contributions=part,
-                worklist=work.get(int(r.round_id)),
-                inputs_hash=r.inputs_hash,
-                job_id=ctx.job_id,
-                computed_at=now,
-            )
-            for r, part in zip(rows.itertuples(index=False), parts, strict=True)
-        ]
         # the old current score is kept, superseded; a revision seen before (a
         # correction undone) becomes current again instead of a duplicate
         Score.objects.filter(
@@ -759,9 +786,10 @@ def write_chunk(ctx: Context, computed: Computed) -> int:
             model_version_id=ctx.model_version_id,
             superseded_at__isnull=True,
         ).update(superseded_at=now)
-        Score.objects.bulk_create(
-            scores,
-            update_conflicts=True,
+        copy_upsert(
+            Score,
+            SCORE_COLUMNS,
+            _score_rows(ctx, rows, parts, work, now),
             unique_fields=["round", "model_version", "inputs_hash"],
             update_fields=["superseded_at", "computed_at", "job", *SCORE_VALUES],
         )
@@ -771,26 +799,24 @@ def write_chunk(ctx: Context, computed: Computed) -> int:
         )
     if stale_indicators:
         IndicatorScore.objects.filter(round_id__in=stale_indicators).delete()
-        rows = table[table["round_id"].isin(stale_indicators)]
-        copy_rows(
-            IndicatorScore,
-            INDICATOR_FIELDS,
-            [
-                (
-                    ctx.municipality_id,
-                    int(r.round_id),
-                    r.respondent,
-                    r.indicator,
-                    _float(r.value),
-                    int(r.n_answered),
-                    _float(r.delta_previous),
-                    _float(r.delta_baseline),
-                    bool(r.changed_previous),
-                    bool(r.changed_baseline),
-                    hashes[int(r.round_id)],
-                    now,
-                )
-                for r in rows[["round_id", *INDICATOR_COLUMNS]].itertuples(index=False)
-            ],
+        rows = table.loc[
+            table["round_id"].isin(stale_indicators), ["round_id", *INDICATOR_COLUMNS]
+        ]
+        frame = pd.DataFrame(
+            {
+                "municipality_id": ctx.municipality_id,
+                "round_id": rows["round_id"].astype("int64"),
+                "respondent": rows["respondent"],
+                "indicator": rows["indicator"],
+                "value": rows["value"].astype(float),
+                "n_answered": rows["n_answered"].astype("int64"),
+                "delta_previous": rows["delta_previous"].astype(float),
+                "delta_baseline": rows["delta_baseline"].astype(float),
+                "changed_previous": rows["changed_previous"].astype(bool),
+                "changed_baseline": rows["changed_baseline"].astype(bool),
+                "inputs_hash": rows["round_id"].map(hashes),
+                "computed_at": now,
+            }
         )
+        copy_frame(IndicatorScore, frame[INDICATOR_FIELDS])
     return len(ids)
