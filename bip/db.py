@@ -208,30 +208,13 @@ def copy_rows(model: Any, fields: list[str], rows: Iterable[tuple[Any, ...]]) ->
     ORM building the rows."""
 
     columns = ", ".join(f'"{model._meta.get_field(f).column}"' for f in fields)
-    with connection.cursor() as cursor:
-        if is_postgres(connection):
-            sql = f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN'
-            with cursor.cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            adapted: dict[datetime, Any] = {}  # a bulk write repeats its moments
-
-            def adapt(v: Any) -> Any:
-                if not isinstance(v, datetime):
-                    return v
-                if v not in adapted:
-                    adapted[v] = connection.ops.adapt_datetimefield_value(v)
-                return adapted[v]
-
-            values = [[adapt(v) for v in row] for row in rows]
-            if not values:
-                return
-            cursor.executemany(
-                f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({marks})',  # noqa: S608 - names from the model, values bound
-                values,
-            )
+    if not is_postgres(connection):
+        _insert_many(model._meta.db_table, columns, len(fields), rows, "")
+        return
+    sql = f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN'
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def reserve_ids(model: Any, n: int) -> list[int]:
@@ -353,6 +336,8 @@ def copy_frame(model: Any, frame: Any) -> None:
 def _insert_many(
     table: str, columns: str, n: int, rows: Iterable[tuple[Any, ...]], suffix: str
 ) -> None:
+    """The SQLite fallback of the COPY writers: one prepared INSERT run for every
+    row, each moment adapted once (a bulk write repeats its moments)."""
     adapted: dict[datetime, Any] = {}
 
     def adapt(v: Any) -> Any:
