@@ -442,8 +442,9 @@ BIP_JOB_PENDING_GRACE = env.int("BIP_JOB_PENDING_GRACE", default=30)  # seconds
 # A round is progress or regression when the indicator part of the quarterly odds of
 # a job changes by at least this share since the previous round (0.10: 10%).
 BIP_PROGRESSION_THRESHOLD = env.float("BIP_PROGRESSION_THRESHOLD", default=0.10)
-# Rounds per chunk of a recompute job (whole spells; one transaction each).
-BIP_SCORES_CHUNK_ROUNDS = env.int("BIP_SCORES_CHUNK_ROUNDS", default=250)
+# Rounds per chunk of a recompute job (whole spells; one transaction each, holding
+# the municipality's lock for about a second at 2,000 rounds).
+BIP_SCORES_CHUNK_ROUNDS = env.int("BIP_SCORES_CHUNK_ROUNDS", default=2000)
 # Seconds the recompute after a saved import waits for the next import of the same
 # municipality: several files saved in a row are scored by one job.
 BIP_IMPORT_SCORES_DELAY = env.int("BIP_IMPORT_SCORES_DELAY", default=300)

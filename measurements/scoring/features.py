@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from measurements.indicators import INDICATORS
 
 CITIZEN_INDICATORS = tuple(i.code for i in INDICATORS if i.citizen_rates)
@@ -23,3 +25,17 @@ def band_index(value: float, bands: tuple[tuple[int, int | None], ...]) -> int:
         if value >= lo and (hi is None or value < hi):
             return i
     return 0  # below the first band (e.g. under 18): the reference band
+
+
+def band_indexes(
+    values: np.ndarray, bands: tuple[tuple[int, int | None], ...]
+) -> np.ndarray:
+    """band_index of every value at once (a missing value in the reference band)."""
+    values = np.asarray(values, dtype=float)
+    out = np.zeros(len(values), dtype=np.int64)
+    for i, (lo, hi) in enumerate(bands):
+        inside = values >= lo
+        if hi is not None:
+            inside &= values < hi
+        out[inside] = i
+    return out

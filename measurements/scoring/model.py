@@ -67,7 +67,7 @@ def future_quarters(panel: pd.DataFrame) -> list[tuple[pd.DataFrame, pd.Series]]
         if k > 0:
             shifted["cw_change"] = 0
         bands = pd.Series(
-            [F.band_index(m + 3 * k, F.TIME_BANDS) for m in months], index=panel.index
+            F.band_indexes(months + 3 * k, F.TIME_BANDS), index=panel.index
         )
         out.append((shifted, bands))
     return out

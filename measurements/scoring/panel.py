@@ -102,11 +102,11 @@ def features(
         pd.to_datetime(panel["round_date"]) - pd.to_datetime(panel["spell_start"])
     ).dt.days / 30.4375
     panel["months_in_programme"] = months
-    panel["time_band"] = [F.band_index(m, F.TIME_BANDS) for m in months]
+    panel["time_band"] = F.band_indexes(months.to_numpy(), F.TIME_BANDS)
     age = (
         pd.to_datetime(panel["round_date"]) - pd.to_datetime(panel["birth_date"])
     ).dt.days / 365.25
-    panel["age_band"] = [F.band_index(a, F.AGE_BANDS) for a in age]
+    panel["age_band"] = F.band_indexes(age.to_numpy(), F.AGE_BANDS)
     return panel
 
 

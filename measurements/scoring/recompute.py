@@ -34,7 +34,9 @@ from django.utils import timezone
 from bip.db import (
     copy_frame,
     copy_upsert,
+    derived_commit,
     keeps_change_markers,
+    read_numbers,
     stream,
     xact_lock,
 )
@@ -412,6 +414,7 @@ def process_chunk(
     jobs, so the last writer has also read last."""
     with transaction.atomic():
         xact_lock(LOCK_NAMESPACE, ctx.municipality_id)
+        derived_commit()  # scores and checkpoint are lost together or kept together
         # the markers first: inputs read after them are at least as new
         markers = read_markers(enrolment_ids)
         computed = compute_chunk(ctx, enrolment_ids)
@@ -490,8 +493,9 @@ class Computed:
 
 def compute_chunk(ctx: Context, enrolment_ids: list[int]) -> Computed:
     """Read one chunk: its rounds, their submitted parts, those parts' current answers
-    (by the parts' ids, so the answer table is read through its index on the part
-    whatever its size), and the spells' assignments."""
+    and the spells' assignments, each in one query naming the chunk's spells (not
+    its tens of thousands of parts); the answers, the bulk of it, read as numbers
+    with COPY."""
 
     rounds = read_rounds(
         Round.objects.filter(
@@ -500,23 +504,22 @@ def compute_chunk(ctx: Context, enrolment_ids: list[int]) -> Computed:
             state=Round.State.COMPLETE,
         )
     )
+    chunk_parts = Response.objects.filter(
+        round__municipality_id=ctx.municipality_id,
+        round__enrolment_id__in=enrolment_ids,
+        round__state=Round.State.COMPLETE,
+        state=Response.State.SUBMITTED,
+    )
     parts = pd.DataFrame.from_records(
-        list(
-            Response.objects.filter(
-                round_id__in=rounds["round_id"].tolist(),
-                state=Response.State.SUBMITTED,
-            ).values_list("pk", "round_id", "respondent")
-        ),
+        list(chunk_parts.values_list("pk", "round_id", "respondent")),
         columns=["response_id", "round_id", "respondent"],
     )
-    answers = pd.DataFrame.from_records(
-        list(
-            Answer.objects.filter(
-                response_id__in=parts["response_id"].tolist(),
-                superseded_at__isnull=True,
-            ).values_list("response_id", "question_id", "value")
+    answers = read_numbers(
+        Answer.objects.filter(
+            response__in=chunk_parts.values("pk"), superseded_at__isnull=True
         ),
-        columns=["response_id", "question_id", "value"],
+        ["response_id", "question_id", "value"],
+        ["response_id", "question_id", "value"],
     )
     answers["indicator"] = answers["question_id"].map(ctx.indicators)
     answers = answers.dropna(subset=["indicator"]).merge(parts, on="response_id")[
@@ -596,27 +599,45 @@ INDICATOR_FIELDS = [
 ]
 
 
-def _rows(frame: pd.DataFrame) -> list[list[Any]]:
-    """Rows as plain lists for hashing: floats rounded to 6 places, NaN as None,
-    numpy numbers as Python numbers (converted column by column, not cell by cell)."""
-    out = frame.copy()
-    for name in out.columns:
-        column = out[name]
-        if pd.api.types.is_float_dtype(column):
-            out[name] = column.round(6)
-        if pd.api.types.is_bool_dtype(column):
-            out[name] = column.astype(bool)
-    out = out.astype(object).where(out.notna(), None)
-    return out.to_numpy().tolist()
+# Inputs hash cells: a float as its multiple of 1e-6 (rounded), a bool or an int as
+# itself, a text by the first 8 bytes of its SHA-256; a missing cell as MISSING.
+MISSING = np.iinfo(np.int64).min
+HASH_FORMAT = b"bip-inputs/2\0"
+
+
+def _cells(column: pd.Series) -> np.ndarray:
+    """One column as little-endian int64 codes for the inputs hash (MISSING for a
+    missing cell), converted column by column, never cell by cell."""
+    if pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype="<i8")
+    if pd.api.types.is_numeric_dtype(column):
+        values = column.to_numpy(dtype=float)
+        missing = np.isnan(values)
+        scaled = np.rint(np.where(missing, 0.0, values) * 1e6).astype("<i8")
+        return np.where(missing, MISSING, scaled).astype("<i8")
+    texts = column.astype(object)
+    codes = {
+        value: int.from_bytes(
+            hashlib.sha256(str(value).encode()).digest()[:8], "little", signed=True
+        )
+        for value in pd.unique(texts[texts.notna()])
+    }
+    return texts.map(codes).fillna(MISSING).to_numpy(dtype="<i8")
+
+
+def _matrix(frame: pd.DataFrame, columns: Iterable[str]) -> bytes:
+    """The columns' codes row by row, as one contiguous buffer."""
+    return np.ascontiguousarray(
+        np.column_stack([_cells(frame[c]) for c in columns]), dtype="<i8"
+    ).tobytes()
 
 
 def input_hashes(panel: pd.DataFrame, table: pd.DataFrame, thr: float) -> list[str]:
     """A fingerprint of everything a round's scores are computed from: its features,
     placement and bands, its indicator scores with their changes since the previous
-    round and the baseline, and the class threshold. Equal inputs, equal hash."""
-    per_round: dict[int, list[list[Any]]] = {}
-    for row in _rows(table[["round_id", *INDICATOR_COLUMNS]]):
-        per_round.setdefault(int(row[0]), []).append(row[1:])
+    round and the baseline (ordered by respondent and indicator), and the class
+    threshold. Equal inputs, equal hash; the cells are coded as whole columns and
+    each round's hash reads its own slice of them."""
     columns = [
         *HASHED_FEATURES,
         "months_in_programme",
@@ -624,11 +645,22 @@ def input_hashes(panel: pd.DataFrame, table: pd.DataFrame, thr: float) -> list[s
         "age_band",
         "target_group",
     ]
+    rows = table.sort_values(["round_id", "respondent", "indicator"], kind="stable")
+    indicator_cells = memoryview(_matrix(rows, INDICATOR_COLUMNS))
+    round_cells = memoryview(_matrix(panel, columns))
+    width_t, width_p = 8 * len(INDICATOR_COLUMNS), 8 * len(columns)
+    table_rounds = rows["round_id"].to_numpy()
+    round_ids = panel["round_id"].to_numpy()
+    first = np.searchsorted(table_rounds, round_ids, side="left")
+    last = np.searchsorted(table_rounds, round_ids, side="right")
+    tail = round(thr * 1e9).to_bytes(8, "little", signed=True)
     out = []
-    for round_id, *values in _rows(panel[["round_id", *columns]]):
-        payload = [values, sorted(per_round.get(int(round_id), [])), round(thr, 9)]
-        text = json.dumps(payload, separators=(",", ":"), default=str)
-        out.append(hashlib.sha256(text.encode()).hexdigest())
+    for i, (lo, hi) in enumerate(zip(first.tolist(), last.tolist(), strict=True)):
+        digest = hashlib.sha256(HASH_FORMAT)
+        digest.update(round_cells[i * width_p : (i + 1) * width_p])
+        digest.update(indicator_cells[lo * width_t : hi * width_t])
+        digest.update(tail)
+        out.append(digest.hexdigest())
     return out
 
 
@@ -798,7 +830,12 @@ def write_chunk(ctx: Context, computed: Computed) -> int:
             [Score(pk=pk, worklist=work[i]) for i, pk in fill.items()], ["worklist"]
         )
     if stale_indicators:
-        IndicatorScore.objects.filter(round_id__in=stale_indicators).delete()
+        # a round's indicator scores are written with a score and replaced with
+        # the next: a round without a current score of any version has none (a
+        # first recompute deletes nothing; a broken rule fails on the unique key)
+        scored = [i for i in stale_indicators if i in have]
+        if scored:
+            IndicatorScore.objects.filter(round_id__in=scored).delete()
         rows = table.loc[
             table["round_id"].isin(stale_indicators), ["round_id", *INDICATOR_COLUMNS]
         ]

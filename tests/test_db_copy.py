@@ -1,0 +1,123 @@
+"""The COPY paths of bip/db.py the recompute writes and reads with: a DataFrame
+written as COPY text (NULLs, moments, refused text), numbers read back with COPY
+inside the writing transaction, and a transaction whose commit does not wait for the
+disk."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from bip.db import copy_frame, derived_commit, read_numbers
+from measurements.models import IndicatorScore
+from tests.measurements.helpers import bulk_spells
+
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(60)]
+
+MOMENT = datetime(2026, 11, 30, 12, 34, 56, 789012, tzinfo=UTC)
+
+
+def frame(world, round_ids, *, indicator="cw_job_belief"):
+    n = len(round_ids)
+    return pd.DataFrame(
+        {
+            "municipality_id": world.municipality.pk,
+            "round_id": round_ids,
+            "respondent": "caseworker",
+            "indicator": indicator,
+            "value": [2.5, float("nan")][:n],
+            "n_answered": [2, 0][:n],
+            "delta_previous": [float("nan"), -0.25][:n],
+            "delta_baseline": [0.125, float("nan")][:n],
+            "changed_previous": [False, True][:n],
+            "changed_baseline": [True, False][:n],
+            "inputs_hash": ["a" * 64, "b" * 64][:n],
+            "computed_at": MOMENT,
+        }
+    )
+
+
+def test_copy_frame_writes_nulls_moments_and_values_exactly(world, caseworker):
+    rounds = bulk_spells(world.team, caseworker, spells=2, per_spell=1)
+    ids = sorted(r.pk for r in rounds)
+    with transaction.atomic():
+        copy_frame(IndicatorScore, frame(world, ids))
+    first, second = IndicatorScore.objects.filter(indicator="cw_job_belief").order_by(
+        "round_id"
+    )
+    assert (first.value, first.n_answered, first.delta_previous) == (2.5, 2, None)
+    assert (first.delta_baseline, first.changed_previous, first.changed_baseline) == (
+        0.125,
+        False,
+        True,
+    )
+    assert (second.value, second.delta_previous, second.delta_baseline) == (
+        None,
+        -0.25,
+        None,
+    )
+    assert first.computed_at == MOMENT
+    assert second.computed_at == MOMENT
+    assert (first.inputs_hash, second.inputs_hash) == ("a" * 64, "b" * 64)
+
+
+@pytest.mark.parametrize("text", ["cw\tjob", "cw\njob", "cw\\job", "cw_jøb"])
+def test_copy_frame_writes_any_text_as_it_is(world, caseworker, text):
+    """Binary COPY: a tab, a newline, a backslash or a non-ASCII letter is no
+    separator, escape or encoding problem."""
+    rounds = bulk_spells(world.team, caseworker, spells=1, per_spell=1)
+    with transaction.atomic():
+        copy_frame(IndicatorScore, frame(world, [rounds[0].pk], indicator=text))
+    assert IndicatorScore.objects.get(round=rounds[0], indicator=text).value == 2.5
+
+
+def test_copy_frame_writes_nothing_when_a_row_breaks_a_constraint(world, caseworker):
+    rounds = bulk_spells(world.team, caseworker, spells=1, per_spell=1)
+    before = IndicatorScore.objects.count()
+    broken = frame(world, [rounds[0].pk, rounds[0].pk])  # the same key twice
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy_frame(IndicatorScore, broken)
+    assert IndicatorScore.objects.count() == before
+
+
+def test_read_numbers_reads_the_transactions_own_writes_with_nulls_as_nan(
+    world, caseworker
+):
+    rounds = bulk_spells(world.team, caseworker, spells=2, per_spell=1)
+    ids = sorted(r.pk for r in rounds)
+    with transaction.atomic():
+        copy_frame(IndicatorScore, frame(world, ids))
+        found = read_numbers(
+            IndicatorScore.objects.filter(
+                round_id__in=ids, indicator="cw_job_belief"
+            ).order_by("round_id"),
+            ["round_id", "n_answered", "value"],
+            ["round", "answered", "value"],
+        )
+    assert list(found.columns) == ["round", "answered", "value"]
+    assert found["round"].tolist() == ids
+    assert found["answered"].tolist() == [2, 0]
+    assert found["value"].iloc[0] == 2.5
+    assert math.isnan(found["value"].iloc[1])
+    empty = read_numbers(
+        IndicatorScore.objects.filter(round_id=-1), ["round_id"], ["round"]
+    )
+    assert empty.empty
+    assert list(empty.columns) == ["round"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_derived_commit_does_not_wait_for_the_disk_and_only_that_transaction():
+    def setting():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        derived_commit()
+        assert setting() == "off"
+    assert setting() == "on"
