@@ -68,12 +68,12 @@ def _setup() -> None:
     settings.BIP_JOBS_IN_PROCESS = True  # jobs run here, timed; nothing is sent
 
 
-def _full_recompute() -> dict:
+def _run_jobs(municipality_ids: list[int]) -> dict:
+    """Each municipality's recompute job, one after the other, as one worker would:
+    wall and CPU seconds, chunks."""
     from django.db import connection, transaction
 
-    from bip.accounts.models import Municipality
     from bip.jobs.services import job_run
-    from measurements.models import IndicatorScore, Round, Score
     from measurements.scoring import recompute
 
     chunks = 0
@@ -94,24 +94,95 @@ def _full_recompute() -> dict:
     recompute.process_chunk = counted
     started = time.perf_counter()
     cpu = time.process_time()
-    for pk in Municipality.objects.order_by("pk").values_list("pk", flat=True):
+    for pk in municipality_ids:
         with transaction.atomic():
             job = recompute.scores_request(municipality_id=pk, trigger="bench")
         job_run(job_id=job.pk)
         job.refresh_from_db()
         if job.state != "done":
             raise SystemExit(f"the job failed: {job.error}")
-    seconds = time.perf_counter() - started
-    cpu = time.process_time() - cpu
     recompute.process_chunk = original
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu": time.process_time() - cpu,
+        "chunks": chunks,
+    }
+
+
+def _shares(workers: int) -> list[list[int]]:
+    """The municipalities dealt to `workers` workers, largest first to the one with
+    the fewest rounds so far (as idle workers would claim the jobs)."""
+    from django.db.models import Count
+
+    from measurements.models import Round
+
+    sizes = (
+        Round.objects.values("municipality_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "municipality_id")
+    )
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    load = [0] * workers
+    for row in sizes:
+        i = load.index(min(load))
+        shares[i].append(row["municipality_id"])
+        load[i] += row["n"]
+    return shares
+
+
+def _full_recompute(workers: int) -> dict:
+    """Every municipality's recompute by `workers` worker processes at once (each
+    doing its share in turn), then the floor and the sweeps in the same database."""
+    from django.db import connection
+
+    from measurements.models import IndicatorScore, Round, Score
+
+    if workers == 1:
+        from bip.accounts.models import Municipality
+
+        done = [
+            _run_jobs(
+                list(Municipality.objects.order_by("pk").values_list("pk", flat=True))
+            )
+        ]
+        seconds = done[0]["seconds"]
+    else:
+        shares = _shares(workers)
+        connection.close()
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        started = time.perf_counter()
+        running = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    "jobs",
+                    "--ids",
+                    ",".join(map(str, share)),
+                ],
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for share in shares
+        ]
+        done = []
+        for process in running:
+            out, _ = process.communicate()
+            if process.returncode:
+                raise SystemExit("a worker failed")
+            done.append(json.loads(out.strip().splitlines()[-1]))
+        seconds = time.perf_counter() - started
     read, write = _floor()
     sweep = _sweeps()
     return {
         **sweep,
+        "workers": workers,
         "rounds": Round.objects.filter(state=Round.State.COMPLETE).count(),
         "seconds": seconds,
-        "cpu": cpu,
-        "chunks": chunks,
+        "cpu": sum(d["cpu"] for d in done),
+        "chunks": sum(d["chunks"] for d in done),
         "scores": Score.objects.count(),
         "indicator_scores": IndicatorScore.objects.count(),
         "floor_read": read,
@@ -374,54 +445,83 @@ def main() -> None:
     parser.add_argument("--municipalities", type=int, default=98)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--naive-sample", type=int, default=10_000)
-    parser.add_argument("--child", choices=["full", "naive"])
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="worker processes sharing the municipalities' jobs (each a run)",
+    )
+    parser.add_argument("--child", choices=["full", "naive", "jobs"])
+    parser.add_argument("--ids", default="")
     args = parser.parse_args()
     if args.child:
         _setup()
-        result = (
-            _full_recompute() if args.child == "full" else _naive(args.naive_sample)
-        )
+        if args.child == "jobs":
+            result = _run_jobs([int(i) for i in args.ids.split(",") if i])
+        elif args.child == "full":
+            result = _full_recompute(args.workers[0])
+        else:
+            result = _naive(args.naive_sample)
         print(json.dumps(result))
         return
     rows, sweeps = [], []
     fast_per_round = {}
     for rounds in args.rounds:
         ensure_national(rounds, rounds // 4, args.municipalities)
-        runs = []
-        for _ in range(args.repeat):
-            runs.append(child(clone(database_name(rounds)), "--child", "full"))
-            print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
-        full = statistics.median(r["seconds"] for r in runs)
-        floor = statistics.median(r["floor_read"] + r["floor_write"] for r in runs)
-        ratios = [r["seconds"] / (r["floor_read"] + r["floor_write"]) for r in runs]
-        n = runs[0]["rounds"]
-        fast_per_round[rounds] = 1000 * full / n
-        s = runs[-1]
-        sweeps.append(
-            f"| {n:,} | {1000 * s['sweep_nothing']:.1f} ms "
-            f"| {1000 * s['sweep_nothing'] / n:.5f} ms "
-            f"| {s['sweep_nothing_spells']} / {s['sweep_nothing_jobs']} "
-            f"| {1000 * s['sweep_late']:.0f} ms, {s['sweep_late_jobs']} jobs "
-            f"| {len(s['sweep_late_spells'])} "
-            f"({'the same' if s['sweep_late_spells'] == s['sweep_late_expected'] else 'expected ' + str(len(s['sweep_late_expected']))}) |"
-        )
-        rows.append(
-            f"| {n:,} | {len(runs)} | {full:.1f} s | {1000 * full / n:.3f} ms "
-            f"| {statistics.median(r['cpu'] for r in runs):.1f} s "
-            f"| {floor:.1f} s | {statistics.median(ratios):.1f} "
-            f"({', '.join(f'{x:.1f}' for x in ratios)}) "
-            f"| {runs[0]['scores']:,} / {runs[0]['indicator_scores']:,} |"
-        )
+        for workers in args.workers:
+            runs = []
+            for _ in range(args.repeat):
+                runs.append(
+                    child(
+                        clone(database_name(rounds)),
+                        "--child",
+                        "full",
+                        "--workers",
+                        str(workers),
+                    )
+                )
+                print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
+            full = statistics.median(r["seconds"] for r in runs)
+            floor = statistics.median(r["floor_read"] + r["floor_write"] for r in runs)
+            ratios = [r["seconds"] / (r["floor_read"] + r["floor_write"]) for r in runs]
+            n = runs[0]["rounds"]
+            if workers == 1:
+                fast_per_round[rounds] = 1000 * full / n
+            s = runs[-1]
+            same = (
+                "the same"
+                if s["sweep_late_spells"] == s["sweep_late_expected"]
+                else f"expected {len(s['sweep_late_expected'])}"
+            )
+            sweeps.append(
+                f"| {n:,} | {1000 * s['sweep_nothing']:.1f} ms "
+                f"| {1000 * s['sweep_nothing'] / n:.5f} ms "
+                f"| {s['sweep_nothing_spells']} / {s['sweep_nothing_jobs']} "
+                f"| {1000 * s['sweep_late']:.0f} ms, {s['sweep_late_jobs']} jobs "
+                f"| {len(s['sweep_late_spells'])} "
+                f"({same}) |"
+            )
+            rows.append(
+                f"| {n:,} | {workers} | {len(runs)} | {full:.1f} s "
+                f"| {1000 * full / n:.3f} ms "
+                f"| {statistics.median(r['cpu'] for r in runs):.1f} s "
+                f"| {floor:.1f} s | {statistics.median(ratios):.2f} "
+                f"({', '.join(f'{x:.2f}' for x in ratios)}) "
+                f"| {runs[0]['scores']:,} / {runs[0]['indicator_scores']:,} |"
+            )
     print(
         f"PostgreSQL 15 and the benchmark on the same machine, {os.cpu_count()} "
-        "cores; one worker does every municipality's job in turn.\n"
+        "cores; each worker (a process of its own when there are several) does its "
+        "share of the municipalities' jobs in turn, the largest first.\n"
     )
     print(
-        "| rounds | repetitions | full recompute (median) | per round | worker CPU "
+        "| rounds | workers | repetitions | full recompute (median) | per round "
+        "| workers' CPU "
         "| floor: COPY TO of the inputs + COPY FROM of the score rows (median) "
         "| recompute / floor: median (each run) | scores / indicator scores written |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     print("\n".join(rows))
     print(
         "\nFigure 2, the nightly sweep, on the same data after each full recompute "
