@@ -195,6 +195,15 @@ def stream_tuples(qs: Any, chunk_size: int = 2000) -> Iterator[tuple[Any, ...]]:
         own.close()
 
 
+def copy_out(sql: str, conn: BaseDatabaseWrapper = connection) -> bytes:
+    """The rows of a complete PostgreSQL query (no parameters left) as COPY text."""
+    buffer = io.BytesIO()
+    with conn.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
+        for data in copy:
+            buffer.write(data)
+    return buffer.getvalue()
+
+
 def read_numbers(qs: Any, fields: list[str], names: list[str]) -> pd.DataFrame:
     """The rows of `qs.values_list(*fields)`, every field a number, as a DataFrame
     with columns `names` (a NULL as NaN, its column then float). PostgreSQL: COPY
@@ -210,19 +219,11 @@ def read_numbers(qs: Any, fields: list[str], names: list[str]) -> pd.DataFrame:
 
     sql, params = values.query.get_compiler(qs.db).as_sql()
     conn.ensure_connection()
-    query = ClientCursor(conn.connection).mogrify(sql, params)
-    buffer = io.BytesIO()
-    with (
-        conn.cursor() as cursor,
-        cursor.cursor.copy(f"COPY ({query}) TO STDOUT") as copy,
-    ):
-        for data in copy:
-            buffer.write(data)
-    if not buffer.getbuffer().nbytes:
+    text = copy_out(ClientCursor(conn.connection).mogrify(sql, params), conn)
+    if not text:
         return pd.DataFrame({name: pd.Series(dtype="int64") for name in names})
-    buffer.seek(0)
     return pd.read_csv(
-        buffer,
+        io.BytesIO(text),
         sep="\t",
         header=None,
         names=names,

@@ -19,6 +19,7 @@ EXPORT_DATABASE_URL="${EXPORT_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/b
 NATIONAL_ROUNDS="${NATIONAL_ROUNDS:-100000 1000000}"
 NATIONAL_REPEAT="${NATIONAL_REPEAT:-3}"
 NAIVE_SAMPLE="${NAIVE_SAMPLE:-10000}"
+NATIONAL_WORKERS="${NATIONAL_WORKERS:-1 2}"
 ONLY="${ONLY:-}"
 DASHBOARD_ROUNDS="${DASHBOARD_ROUNDS:-100000 1000000}"
 DASHBOARD_REUSE="${DASHBOARD_REUSE:-}"
@@ -115,11 +116,11 @@ national() {
 }
 
 national_scores() {
-  echo "Command: \`ONLY=national_scores make bench\` (NATIONAL_ROUNDS=\"$NATIONAL_ROUNDS\" NATIONAL_REPEAT=$NATIONAL_REPEAT NAIVE_SAMPLE=$NAIVE_SAMPLE; \`scripts/bench_recompute_national.py\`, on the local PostgreSQL, databases bip_national*), $(date -u +%Y-%m-%d)."
+  echo "Command: \`ONLY=national_scores make bench\` (NATIONAL_ROUNDS=\"$NATIONAL_ROUNDS\" NATIONAL_WORKERS=\"$NATIONAL_WORKERS\" NATIONAL_REPEAT=$NATIONAL_REPEAT NAIVE_SAMPLE=$NAIVE_SAMPLE; \`scripts/bench_recompute_national.py\`, on the local PostgreSQL, databases bip_national*), $(date -u +%Y-%m-%d)."
   echo
   # shellcheck disable=SC2086
   .venv/bin/python scripts/bench_recompute_national.py --rounds $NATIONAL_ROUNDS \
-    --repeat "$NATIONAL_REPEAT" --naive-sample "$NAIVE_SAMPLE"
+    --workers $NATIONAL_WORKERS --repeat "$NATIONAL_REPEAT" --naive-sample "$NAIVE_SAMPLE"
 }
 
 if [[ -z "$ONLY" || "$ONLY" == "models" ]]; then

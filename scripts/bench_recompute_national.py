@@ -274,19 +274,9 @@ INPUTS = [
 
 def _floor() -> tuple[float, float]:
     """COPY TO of the inputs, then COPY FROM of the rows the recompute wrote."""
-    import io
-
     from django.db import connection, transaction
 
-    def dump(sql: str) -> bytes:
-        buf = io.BytesIO()
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY ({sql}) TO STDOUT") as copy,
-        ):
-            for data in copy:
-                buf.write(data)
-        return buf.getvalue()
+    from bip.db import copy_out as dump
 
     started = time.perf_counter()
     for sql in INPUTS:
