@@ -459,7 +459,7 @@ def main() -> None:
     fast_per_round = {}
     for rounds in args.rounds:
         ensure_national(rounds, rounds // 4, args.municipalities)
-        for workers in args.workers:
+        for workers in args.workers if args.repeat else []:
             runs = []
             for _ in range(args.repeat):
                 runs.append(
@@ -535,12 +535,17 @@ def main() -> None:
             str(args.naive_sample),
         )
         per_round = 1000 * naive["seconds"] / naive["rounds"]
+        fast = fast_per_round.get(smallest)
         print(
             f"\nThe naive per-round ORM path on a sample of {naive['rounds']:,} rounds "
             f"of the {smallest:,}-round dataset: {naive['seconds']:.1f} s, "
-            f"{per_round:.2f} ms per round; the full recompute above: "
-            f"{fast_per_round[smallest]:.3f} ms per round, "
-            f"{per_round / fast_per_round[smallest]:.0f} times faster per round."
+            f"{per_round:.2f} ms per round"
+            + (
+                f"; the full recompute above: {fast:.3f} ms per round, "
+                f"{per_round / fast:.0f} times faster per round."
+                if fast
+                else " (no full recompute in this run: --repeat 0)."
+            )
         )
 
 
