@@ -43,12 +43,31 @@ def production_env(database_url: str, redis_url: str) -> dict[str, str]:
 
 
 def use(database_url: str, redis_url: str) -> dict[str, str]:
-    """Set this process's environment to the production one; returns it."""
+    """Set this process's environment to the production one, with the static files
+    collected; returns it."""
     env = production_env(database_url, redis_url)
     for name in ("DJANGO_SECRET_KEY", "BIP_CPR_KEYS", "BIP_CPR_HMAC_KEY"):
         os.environ.pop(name, None)
     os.environ.pop("BIP_PSEUDONYM_KEY", None)
     os.environ.update(env)
+    # the production settings serve hashed static files: collected as the image does
+    # (again only when a source file is newer than the manifest)
+    manifest = ROOT / "staticfiles" / "staticfiles.json"
+    sources = (p.stat().st_mtime for p in (ROOT / "static").rglob("*") if p.is_file())
+    if manifest.exists() and max(sources, default=0) < manifest.stat().st_mtime:
+        return {**os.environ}
+    subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "python"),
+            str(ROOT / "manage.py"),
+            "collectstatic",
+            "--noinput",
+            "--verbosity",
+            "0",
+        ],
+        check=True,
+        env={**os.environ},
+    )
     return {**os.environ}
 
 

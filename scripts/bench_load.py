@@ -252,8 +252,6 @@ def main() -> None:
     logs.mkdir(parents=True, exist_ok=True)
     users_file = logs / "users.json"
     open_spells = sessions(users_file)
-    # the production settings serve hashed static files: collected as the image does
-    call_command("collectstatic", interactive=False, verbosity=0)
     connections.close_all()
     import redis
 
