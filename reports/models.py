@@ -102,8 +102,10 @@ class DashboardMember(models.Model):
     figure ("done", "due", "class", "mix", "p12", "outcome") and `category` its bar
     (e.g. "progress", "job_parallel", "3", "education")."""
 
+    # read through the index below, which leads with the cell: a second index on the
+    # cell alone let the planner pick it and filter the figure row by row
     cell = models.ForeignKey(
-        DashboardCell, on_delete=models.CASCADE, related_name="members"
+        DashboardCell, on_delete=models.CASCADE, related_name="members", db_index=False
     )
     figure = models.CharField(max_length=12)
     category = models.CharField(max_length=24, blank=True)
