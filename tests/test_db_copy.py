@@ -1,5 +1,5 @@
 """The COPY paths of bip/db.py the recompute writes and reads with: a DataFrame
-written as COPY text (NULLs, moments, refused text), numbers read back with COPY
+written as binary COPY (NULLs, moments, any text), numbers read back with COPY
 inside the writing transaction, and a transaction whose commit does not wait for the
 disk."""
 
@@ -73,6 +73,25 @@ def test_copy_frame_writes_any_text_as_it_is(world, caseworker, text):
     with transaction.atomic():
         copy_frame(IndicatorScore, frame(world, [rounds[0].pk], indicator=text))
     assert IndicatorScore.objects.get(round=rounds[0], indicator=text).value == 2.5
+
+
+def test_copy_frame_writes_texts_of_different_lengths_in_one_column(world, caseworker):
+    """Each cell of a text column is written at its own length, not the longest's."""
+    rounds = bulk_spells(world.team, caseworker, spells=2, per_spell=1)
+    ids = sorted(r.pk for r in rounds)
+    rows = frame(world, ids)
+    rows["respondent"] = ["citizen", "caseworker"]
+    rows["indicator"] = ["cw_job_belief_x", "cw"]
+    with transaction.atomic():
+        copy_frame(IndicatorScore, rows)
+    found = list(
+        IndicatorScore.objects.filter(
+            round_id__in=ids, indicator__in=["cw_job_belief_x", "cw"]
+        )
+        .order_by("round_id")
+        .values_list("respondent", "indicator")
+    )
+    assert found == [("citizen", "cw_job_belief_x"), ("caseworker", "cw")]
 
 
 def test_copy_frame_writes_nothing_when_a_row_breaks_a_constraint(world, caseworker):
