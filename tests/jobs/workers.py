@@ -16,13 +16,13 @@ from django.conf import settings
 from django.db import connection
 
 
-def wait_until(predicate, timeout: float, what: str):
+def wait_until(predicate, timeout: float, what: str, every: float = 0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        threading.Event().wait(0.2)  # polling with a deadline, not a fixed wait
+        threading.Event().wait(every)  # polling with a deadline, not a fixed wait
     raise AssertionError(f"timed out waiting for {what}")
 
 

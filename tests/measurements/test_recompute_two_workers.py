@@ -6,8 +6,6 @@ exactly one score, written once."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.db import transaction
 from django.db.models import Count
@@ -57,17 +55,19 @@ def test_two_workers_score_every_round_exactly_once(tmp_path, world, caseworker)
             ]
         for job in jobs:  # a second delivery of each: both workers try to claim it
             _task(JOB_TASK).apply_async(args=[job.pk], retry=False)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
+
+        def finished() -> bool:
+            nonlocal most_running
             states = list(
                 Job.objects.filter(pk__in=[j.pk for j in jobs]).values_list(
                     "state", flat=True
                 )
             )
             most_running = max(most_running, states.count("running"))
-            if all(s in ("done", "failed") for s in states):
-                break
-            time.sleep(0.05)  # polling the job table with a deadline
+            return all(s in ("done", "failed") for s in states)
+
+        # read often: the test must see both workers' jobs running at once
+        wait_until(finished, timeout=180, what="every job to end", every=0.05)
     finally:
         celery_app.conf.task_always_eager = True
         for w in workers:
