@@ -321,17 +321,7 @@ def dashboard_citizens(
     members = DashboardMember.objects.filter(
         cell__in=cells, figure=figure, category=category
     ).values("citizen_id")
-    return (
-        caseload_list(
-            viewer=viewer,
-            today=today,
-            mine=False,
-            sort="name",
-            model_version_id=model_version_id,
-        )
-        .filter(pk__in=members)
-        .select_related("team", "caseworker")
-    )
+    return _drill_rows(viewer, today, model_version_id).filter(pk__in=members)
 
 
 def dashboard_citizen_rows(
@@ -340,14 +330,17 @@ def dashboard_citizen_rows(
     """The rows of a page of dashboard_citizens: the citizens of `keys` as the
     caseload lists them, within the viewer's citizen scope (the members' filter chose
     the keys; reading it again would scan every member of the cells)."""
-    return (
-        caseload_list(
-            viewer=viewer,
-            today=today,
-            mine=False,
-            sort="name",
-            model_version_id=model_version_id,
-        )
-        .filter(pk__in=keys)
-        .select_related("team", "caseworker")
-    )
+    return _drill_rows(viewer, today, model_version_id).filter(pk__in=keys)
+
+
+def _drill_rows(
+    viewer: User, today: Any, model_version_id: int | None
+) -> QuerySet[Citizen]:
+    """Every citizen in the viewer's scope as the caseload lists them, by name."""
+    return caseload_list(
+        viewer=viewer,
+        today=today,
+        mine=False,
+        sort="name",
+        model_version_id=model_version_id,
+    ).select_related("team", "caseworker")
