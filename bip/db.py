@@ -362,6 +362,8 @@ BINARY_HEADER = b"PGCOPY\n\xff\r\n\0" + bytes(8)
 BINARY_TRAILER = b"\xff\xff"
 PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 UTC in microseconds since 1970
 FIXED_WIDTH = {"int8": ">i8", "int4": ">i4", "int2": ">i2", "float8": ">f8"}
+TEXT_TYPES = ("varchar", "text", "bpchar")  # binary form: the UTF-8 bytes
+BINARY_OTHERS = ("bool", "timestamptz", *TEXT_TYPES)
 _column_types: dict[str, dict[str, str]] = {}
 
 
@@ -385,7 +387,11 @@ def _field(column: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
     the bytes each row uses (its length, and its value unless NULL)."""
     n = len(column)
     missing = column.isna().to_numpy()
-    if kind in FIXED_WIDTH or kind in ("bool", "timestamptz"):
+    if kind not in FIXED_WIDTH and kind not in BINARY_OTHERS:
+        # another type's binary form (a date, JSON, a number with decimals) is not
+        # its text: refused rather than written wrong
+        raise ValueError(f"{column.name}: binary COPY of type {kind} is not written")
+    if kind not in TEXT_TYPES:
         if kind == "bool":
             data = column.fillna(False).to_numpy(dtype=bool).astype("u1")[:, None]
         elif kind == "timestamptz":
@@ -410,9 +416,8 @@ def _field(column: pd.Series, kind: str) -> tuple[np.ndarray, np.ndarray]:
         width = max((len(b) for b in encoded), default=0) or 1
         table = np.array([*encoded, b""], dtype=f"S{width}")
         data = table[codes].view("u1").reshape(n, width)
-        sizes = np.array([len(b) for b in encoded] + [-1])[codes]
-        lengths = sizes
-        used = np.arange(width)[None, :] < sizes[:, None]
+        lengths = np.array([len(b) for b in encoded] + [-1])[codes]
+        used = np.arange(width)[None, :] < lengths[:, None]
     prefix = lengths.astype(">i4").view("u1").reshape(n, 4)
     block = np.hstack([prefix, data])
     mask = np.hstack([np.ones((n, 4), dtype=bool), used])

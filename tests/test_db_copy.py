@@ -6,14 +6,14 @@ disk."""
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
 from django.db import IntegrityError, connection, transaction
 
 from bip.db import copy_frame, derived_commit, read_numbers
-from measurements.models import IndicatorScore
+from measurements.models import IndicatorScore, Round
 from tests.measurements.helpers import bulk_spells
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(60)]
@@ -92,6 +92,13 @@ def test_copy_frame_writes_texts_of_different_lengths_in_one_column(world, casew
         .values_list("respondent", "indicator")
     )
     assert found == [("citizen", "cw_job_belief_x"), ("caseworker", "cw")]
+
+
+def test_copy_frame_refuses_a_type_whose_binary_form_it_does_not_write(world):
+    before = Round.objects.count()
+    with pytest.raises(ValueError, match="round_date: binary COPY of type date"):
+        copy_frame(Round, pd.DataFrame({"round_date": [date(2026, 1, 5)]}))
+    assert Round.objects.count() == before
 
 
 def test_copy_frame_writes_nothing_when_a_row_breaks_a_constraint(world, caseworker):
