@@ -334,8 +334,6 @@ def _citizens(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
             category=category,
             quarters=chosen,
             target_group_id=target_group,
-            today=today,
-            model_version_id=refresh.model_version_id,
         )
         page = page_of(
             qs,

@@ -18,7 +18,7 @@ from citizens.models import Citizen
 from citizens.selectors import citizen_list
 from measurements.models import AssociationSnapshot
 from measurements.scoring.associations import KIND as ASSOCIATIONS_JOB
-from measurements.selectors import caseload_list
+from measurements.selectors import SORTS, caseload_list
 from reports.aggregates import KIND as DASHBOARDS_JOB
 from reports.models import DashboardCell, DashboardMember, DashboardRefresh
 
@@ -305,11 +305,14 @@ def dashboard_citizens(
     category: str,
     quarters: list[Any],
     target_group_id: int | None,
-    today: Any,
-    model_version_id: int | None,
 ) -> QuerySet[Citizen]:
     """The citizens behind a figure (its members in the matching cells), within the
-    viewer's citizen scope, as the caseload lists them."""
+    viewer's citizen scope, in the caseload's order by name: the plain citizens,
+    for paging over their keys (dashboard_citizen_rows reads a page's rows as the
+    caseload lists them). Without the caseload's annotations, and the join they
+    bring, PostgreSQL matches the members against the citizens in scope with one
+    hash instead of looking up each member's citizen: half the time at 10,000
+    citizens behind a number."""
     cells = DashboardCell.objects.filter(
         refresh=refresh,
         municipality_id=scope_for(viewer).municipality_id,
@@ -321,7 +324,8 @@ def dashboard_citizens(
     members = DashboardMember.objects.filter(
         cell__in=cells, figure=figure, category=category
     ).values("citizen_id")
-    return _drill_rows(viewer, today, model_version_id).filter(pk__in=members)
+    in_scope = citizen_list(viewer=viewer)
+    return in_scope.filter(pk__in=members).order_by(*SORTS["name"])
 
 
 def dashboard_citizen_rows(
@@ -330,17 +334,14 @@ def dashboard_citizen_rows(
     """The rows of a page of dashboard_citizens: the citizens of `keys` as the
     caseload lists them, within the viewer's citizen scope (the members' filter chose
     the keys; reading it again would scan every member of the cells)."""
-    return _drill_rows(viewer, today, model_version_id).filter(pk__in=keys)
-
-
-def _drill_rows(
-    viewer: User, today: Any, model_version_id: int | None
-) -> QuerySet[Citizen]:
-    """Every citizen in the viewer's scope as the caseload lists them, by name."""
-    return caseload_list(
-        viewer=viewer,
-        today=today,
-        mine=False,
-        sort="name",
-        model_version_id=model_version_id,
-    ).select_related("team", "caseworker")
+    return (
+        caseload_list(
+            viewer=viewer,
+            today=today,
+            mine=False,
+            sort="name",
+            model_version_id=model_version_id,
+        )
+        .select_related("team", "caseworker")
+        .filter(pk__in=keys)
+    )

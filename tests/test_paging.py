@@ -52,6 +52,42 @@ def test_a_page_is_the_plain_paginators_page_with_annotations_for_it_alone(
     assert keys_in(read) == {c.pk for c in expected}
 
 
+@pytest.mark.parametrize(
+    ("asked", "number", "names"),
+    [
+        ("9", 3, ["Borger 6"]),  # past the end: the last page, as get_page gives it
+        ("0", 3, ["Borger 6"]),  # below 1: the last page too
+        ("two", 1, ["Borger 0", "Borger 1", "Borger 2"]),
+        (None, 1, ["Borger 0", "Borger 1", "Borger 2"]),
+    ],
+)
+def test_a_page_number_is_read_as_the_plain_paginator_reads_it(
+    world, caseworker, asked, number, names
+):
+    for i in range(7):
+        CitizenFactory(team=world.team, caseworker=caseworker, name=f"Borger {6 - i}")
+    expected = Paginator(annotated(), 3).get_page(asked)
+    page = page_of(annotated(), asked, 3)
+    assert (page.number, expected.number) == (number, number)
+    assert [c.name for c in page.object_list] == names
+    assert [c.pk for c in page.object_list] == [c.pk for c in expected.object_list]
+    assert (page.paginator.count, page.paginator.num_pages) == (7, 3)
+
+
+def test_the_page_keys_and_the_count_come_from_one_query(world, caseworker):
+    """The database counts the list and cuts out the page: Python gets the page's
+    keys only, not every key of a list of thousands."""
+    for i in range(7):
+        CitizenFactory(team=world.team, caseworker=caseworker, name=f"Borger {i}")
+    with CaptureQueriesContext(connection) as ctx:
+        page = page_of(annotated(), "2", 3)
+    assert len(ctx.captured_queries) == 2  # the keys with the count, the rows
+    keys = ctx.captured_queries[0]["sql"]
+    assert "OVER ()" in keys
+    assert "LIMIT 3 OFFSET 3" in keys
+    assert page.paginator.count == 7
+
+
 def test_an_empty_list_gives_an_empty_page(world):
     page = page_of(annotated(), "1", 3)
     assert (list(page.object_list), page.paginator.count) == ([], 0)

@@ -270,12 +270,15 @@ def test_the_job_centre_drill_down_stays_within_the_leaders_teams(
     client, team_leader, dash, world
 ):
     client.force_login(team_leader)
-    html = client.get(
+    response = client.get(
         reverse("reports:dashboard_unit_citizens", args=[world.unit.pk]),
         {"figure": "done", "quarter": Q1.isoformat()},
-    ).content.decode()
-    names = set(re.findall(r"Anna Mine\d|Bo Their\d", html))
+    )
+    names = set(re.findall(r"Anna Mine\d|Bo Their\d", response.content.decode()))
     assert names == {c.name for c in dash["mine"]}
+    # the other team's citizens are not counted either: pages hold only whom the
+    # leader may see (a count of the others would give empty rows and pages)
+    assert response.context["page"].paginator.count == len(dash["mine"])
 
 
 @pytest.mark.parametrize(
