@@ -11,6 +11,7 @@ text and stay numbers, dates and times: -1 is a number, the text "-1+2" is neutr
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
@@ -22,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LINE_END = "\r\n"
 BOM = "\ufeff"
 # Characters XML 1.0 does not allow; openpyxl refuses them rather than drop them.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -45,7 +47,7 @@ class CsvWriter:
     ) -> None:
         if delimiter not in (";", ","):
             raise ValueError("delimiter must be ';' or ','")
-        self._writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+        self._writer = csv.writer(out, delimiter=delimiter, lineterminator=LINE_END)
         # a decimal comma inside a comma-separated file would split the number
         self.decimal_comma = (
             delimiter == ";" if decimal_comma is None else decimal_comma
@@ -145,6 +147,88 @@ def write_csv(
         writer.writerows(rows)
     else:
         writer.writerows_typed(rows, kinds)  # type: ignore[arg-type]
+
+
+def csv_cells(
+    cells: Iterable[Cell], *, delimiter: str = ";", decimal_comma: bool | None = None
+) -> str:
+    """The cells as CsvWriter writes them in a row, without the line's end."""
+    out = io.StringIO()
+    CsvWriter(out, delimiter=delimiter, decimal_comma=decimal_comma).writerow(cells)
+    return out.getvalue()[: -len(LINE_END)]
+
+
+# what sql_csv_cell puts around a float it leaves to Python: a character no number,
+# date or delimiter contains
+SQL_FLOAT_MARK = "\x1f"
+_MARKED = re.compile(SQL_FLOAT_MARK + "([^" + SQL_FLOAT_MARK + "]*)" + SQL_FLOAT_MARK)
+
+
+def sql_csv_cell(expr: str, kind: str, *, decimal_comma: bool) -> str:
+    """PostgreSQL SQL giving the text CsvWriter writes for a cell of this kind
+    ("int", "float", "date") holding `expr`, '' for NULL: so PostgreSQL can format
+    a file's numbers and dates, byte for byte as the writer would once
+    `sql_csv_finish` has read the text. It needs the session settings
+    bip.db.stream_sql sets (floats as their shortest exact digits).
+
+    Python writes a float as repr(): its shortest exact digits, with ".0" on a
+    whole number. Below 1e15 PostgreSQL writes the same digits in the same notation,
+    without the ".0", which is added here. From 1e15 up the two differ (notation,
+    and PostgreSQL writes 17 digits for some whole numbers), as they do for NaN and
+    the infinities: such a float is sent as PostgreSQL's exact text between two
+    SQL_FLOAT_MARKs, and `sql_csv_finish` writes it as Python does. Text (the
+    formula-safe prefix and CSV quoting) is not formatted here: a text column stays
+    with the writer."""
+    if kind == "int":
+        return f"coalesce(({expr})::text, '')"
+    if kind == "date":
+        return f"coalesce(to_char({expr}, 'YYYY-MM-DD'), '')"
+    if kind != "float":
+        raise ValueError(f"no SQL formatting for a {kind!r} column")
+    x = f"({expr})::float8"
+    text = (
+        f"CASE WHEN {x} IS NULL THEN ''"
+        f" WHEN abs({x}) < 1e15 THEN {x}::text"
+        f" || CASE WHEN {x} = trunc({x}) THEN '.0' ELSE '' END"
+        f" ELSE chr({ord(SQL_FLOAT_MARK)}) || {x}::text || chr({ord(SQL_FLOAT_MARK)})"
+        " END"
+    )
+    return f"replace({text}, '.', ',')" if decimal_comma else text
+
+
+def sql_csv_finish(text: str, *, decimal_comma: bool) -> str:
+    """Text from `sql_csv_cell` cells as CsvWriter would have written it: the few
+    marked floats written by Python."""
+    if SQL_FLOAT_MARK not in text:
+        return text
+
+    def python(found: re.Match[str]) -> str:
+        value = repr(float(found.group(1).replace(",", ".")))
+        return value.replace(".", ",") if decimal_comma else value
+
+    return _MARKED.sub(python, text)
+
+
+def write_csv_lines(
+    out: IO[str],
+    blocks: Iterable[str],
+    *,
+    header: Sequence[str] = (),
+    delimiter: str = ";",
+    bom: bool = True,
+) -> None:
+    """Rows already written as text by `sql_csv_cell` cells, in blocks of whole
+    lines (without the block's last line end), after the BOM and the header: the
+    file `write_csv` writes for the same rows, with the decimal comma that goes
+    with the delimiter."""
+    if bom:
+        out.write(BOM)
+    if header:
+        CsvWriter(out, delimiter=delimiter).writerow(header)
+    comma = delimiter == ";"
+    for block in blocks:
+        out.write(sql_csv_finish(block, decimal_comma=comma))
+        out.write(LINE_END)
 
 
 def _xlsx_value(value: Cell) -> Any:

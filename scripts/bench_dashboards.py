@@ -33,7 +33,7 @@ PREFIX = os.environ.get(
     "DASHBOARD_DATABASE_PREFIX", "postgres://postgres@127.0.0.1:5432/bip_load_dash_"
 )
 MUNICIPALITIES = 10
-REPEATS = 5
+REPEATS = 15
 
 bench_env.use(PREFIX + "0", "redis://127.0.0.1:6379/14")
 os.environ["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,testserver"  # the test client's host

@@ -1,18 +1,21 @@
 """The COPY paths of bip/db.py the recompute writes and reads with: a DataFrame
 written as binary COPY (NULLs, moments, any text), numbers read back with COPY
 inside the writing transaction, and a transaction whose commit does not wait for the
-disk."""
+disk; and PostgreSQL writing an export's numbers and dates as the CSV writer does."""
 
 from __future__ import annotations
 
 import math
+import random
+import struct
 from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from bip.db import copy_frame, derived_commit, read_numbers
+from bip.db import copy_frame, derived_commit, read_numbers, stream_sql
+from bip.tabular import csv_cells, sql_csv_cell, sql_csv_finish
 from measurements.models import IndicatorScore, Round
 from tests.measurements.helpers import bulk_spells
 
@@ -147,3 +150,63 @@ def test_a_derived_commit_does_not_wait_for_the_disk_and_only_that_transaction()
         derived_commit()
         assert setting() == "off"
     assert setting() == "on"
+
+
+# --- PostgreSQL writing a CSV file's numbers and dates (bip/tabular.py) ---
+
+
+def awkward_floats() -> list[float]:
+    """Whole numbers, tenths, tiny and huge magnitudes, the edges of the notations
+    (1e-4, 1e15, 1e16), 17-digit whole numbers, NaN and the infinities, and a fixed
+    sample of any bit pattern a double can hold."""
+    rng = random.Random(21)
+    edges = [0.0, -0.0, 1.0, -3.0, 0.5, 0.1 + 0.2, 1e-4, 1e-5, 1.5e-7, 5e-324]
+    edges += [123456789012345.0, 999999999999999.9, 1e15, 1234567890123456.8, 1e16]
+    edges += [8.10901135706246e16, -6.510999507655786e16, 1e22, 1.7976931348623157e308]
+    edges += [float("nan"), float("inf"), float("-inf")]
+    sample = [
+        struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
+        for _ in range(3000)
+    ]
+    sample += [rng.uniform(-1, 1) * 10 ** rng.randint(-8, 18) for _ in range(3000)]
+    sample += [round(rng.uniform(0, 100), rng.randint(0, 3)) for _ in range(2000)]
+    return edges + sample
+
+
+@pytest.mark.parametrize("delimiter", [";", ","])
+def test_postgresql_writes_numbers_and_dates_as_the_csv_writer_does(delimiter):
+    comma = delimiter == ";"
+    floats = awkward_floats()
+    days = [date(2026, 11, 30), date(999, 1, 2), None]
+    cells = ", ".join(
+        [
+            sql_csv_cell("f", "float", decimal_comma=comma),
+            sql_csv_cell("i", "int", decimal_comma=comma),
+            sql_csv_cell("d", "date", decimal_comma=comma),
+        ]
+    )
+    sql = (
+        f"SELECT n, concat_ws('{delimiter}', {cells})"  # noqa: S608 - the cells' own SQL
+        " FROM unnest(%s::float8[], %s::bigint[], %s::date[])"
+        " WITH ORDINALITY AS t(f, i, d, n) ORDER BY n"
+    )
+    ints = [(-1) ** k * k * 7919 for k in range(len(floats))]
+    ints[1] = None
+    dates = [days[k % 3] for k in range(len(floats))]
+    with connection.cursor() as cursor:  # a server that writes 15 digits
+        cursor.execute("SET extra_float_digits = 0")
+    got = [
+        sql_csv_finish(text, decimal_comma=comma)
+        for _n, text in stream_sql(sql, [floats, ints, dates])
+    ]
+    want = [
+        csv_cells([f, i, d], delimiter=delimiter)
+        for f, i, d in zip(floats, ints, dates, strict=True)
+    ]
+    assert got == want
+    assert want[0] == delimiter.join(["0,0" if comma else "0.0", "0", "2026-11-30"])
+
+
+def test_postgresql_leaves_text_columns_to_the_writer():
+    with pytest.raises(ValueError, match="'str'"):
+        sql_csv_cell("name", "str", decimal_comma=True)

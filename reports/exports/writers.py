@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 
-from bip.tabular import neutralise, write_csv, write_xlsx_sheets
+from bip.tabular import neutralise, write_csv, write_csv_lines, write_xlsx_sheets
 from reports.exports.layouts import Column, Layout, chunk_size
 from reports.models import Export
 
@@ -54,6 +54,20 @@ def _counted(rows: Iterable[tuple[Any, ...]], progress: Progress) -> Iterator[An
     progress(n % step)
 
 
+def _counted_blocks(
+    blocks: Iterable[tuple[str, int]], progress: Progress
+) -> Iterator[str]:
+    """The blocks of lines, reporting progress once a chunk of rows is done."""
+    step, done = chunk_size(), 0
+    for text, n in blocks:
+        yield text
+        done += n
+        if done >= step:
+            progress(done)
+            done = 0
+    progress(done)
+
+
 def _zip_text(zf: zipfile.ZipFile, name: str, write: Callable[[Any], None]) -> None:
     with zf.open(name, "w", force_zip64=True) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
@@ -67,19 +81,28 @@ def write_csv_zip(
 ) -> None:
     delimiter = ";" if export.csv_semicolon else ","
     header = [c.name for c in layout.columns]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        _zip_text(
-            zf,
-            f"{stem}.csv",
-            lambda out: write_csv(
+
+    def data(out: Any) -> None:
+        if layout.lines is not None:  # PostgreSQL formats the rows
+            write_csv_lines(
                 out,
-                _counted(layout.rows(), progress),
+                _counted_blocks(layout.lines(delimiter), progress),
                 header=header,
                 delimiter=delimiter,
                 bom=export.csv_bom,
-                kinds=[c.kind for c in layout.columns],
-            ),
+            )
+            return
+        write_csv(
+            out,
+            _counted(layout.rows(), progress),
+            header=header,
+            delimiter=delimiter,
+            bom=export.csv_bom,
+            kinds=[c.kind for c in layout.columns],
         )
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        _zip_text(zf, f"{stem}.csv", data)
         _zip_text(
             zf,
             f"{stem}-codebook.csv",
