@@ -87,6 +87,8 @@ def psql_copy(sql: str, out: Path) -> float:
             url,
             "-q",
             "-c",
+            "SET jit = off",  # as the export's own session (bip/db.py stream_sql)
+            "-c",
             f"\\copy ({sql}) TO '{out}' WITH (FORMAT csv, HEADER)",
         ],
         check=True,
@@ -158,7 +160,8 @@ def main() -> None:
         " export runs the job code in a process of its own; its peak is that process's"
         " resident peak (VmHWM), Django and the app included. `\\copy` writes the"
         " export's own SQL (the same rows and aggregates) as plain CSV: the database's"
-        f" share of the work. {args.repeat} runs of each, alternating, medians;"
+        " share of the work (without JIT compilation, as the export's own session)."
+        f" {args.repeat} runs of each, alternating, medians;"
         f" PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} cores.\n"
     )
     print("\n".join(lines))
