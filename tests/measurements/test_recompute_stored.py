@@ -1,11 +1,15 @@
-"""What a recompute stores for a fixed cohort, bit for bit: every score and indicator
-score of a realistic caseload (missing answers, a citizen's part not submitted, a
-change of case worker) against the digests recorded in data/recompute_stored.json:
-one of every stored field, one of every field but the inputs hash. The second one
-was recorded before the writes moved to COPY and is unchanged since; the first was
-recorded again when the inputs hash came to code whole columns (same inputs, same
-hash; another text than before). A change to the scoring that is meant to change the
-stored values records them again (`record_digest`)."""
+"""What a recompute stores for a fixed cohort: every score and indicator score of a
+realistic caseload (missing answers, a citizen's part not submitted, a change of
+case worker) against the digests recorded in data/recompute_stored.json: one of
+every stored field, one of every field but the inputs hash. A change to the scoring
+that is meant to change the stored values records them again (`record_digest`).
+
+Floats (those inside the contributions' JSON too) go into the digest to 8
+significant digits, and below 1e-12 as 0. numpy's exp and log give results that
+differ in the last bit between processors (its AVX-512 code and its other code), so
+a digest of the exact values failed on a processor without AVX-512 at the very
+commit it was recorded with; 8 digits still catch any change of a score that a
+change of the code could make, and no user sees more than 3."""
 
 from __future__ import annotations
 
@@ -52,9 +56,22 @@ INDICATOR_FIELDS = [
 ]
 
 
+def canonical(value: object) -> object:
+    """A stored value with its floats, at any depth of JSON, to 8 significant
+    digits (a float below 1e-12 as 0)."""
+    if isinstance(value, float):
+        return "0" if abs(value) < 1e-12 else format(value, ".8g")
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    return value
+
+
 def stored(municipality) -> dict[str, object]:
-    """The stored rows in a form that does not depend on the database's ids: rounds
-    by their place in the order they were written, floats by repr."""
+    """The stored rows in a form that does not depend on the database's ids nor on
+    the processor: rounds by their place in the order they were written, floats as
+    `canonical` writes them."""
     place = {
         pk: i
         for i, pk in enumerate(
@@ -66,7 +83,7 @@ def stored(municipality) -> dict[str, object]:
 
     def rows(qs, fields):
         out = [
-            [place[row[0]], *(repr(v) if isinstance(v, float) else v for v in row[1:])]
+            [place[row[0]], *(canonical(v) for v in row[1:])]
             for row in qs.values_list("round_id", *fields)
         ]
         return sorted(json.dumps(r, sort_keys=True, default=str) for r in out)
