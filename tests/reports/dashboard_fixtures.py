@@ -15,6 +15,28 @@ from tests.factories import CitizenFactory
 
 Q1, Q2 = date(2025, 1, 1), date(2025, 4, 1)
 
+# the figures of the team's first case worker in a quarter: 7 of 8 rounds done, 4
+# progress, 2 standstill, 1 regression (the dashboards' and the quarterly report's)
+TEAM_QUARTER = {
+    "rounds_due": 8,
+    "rounds_done": 7,
+    "progress": 4,
+    "standstill": 2,
+    "regression": 1,
+    "mix": {
+        "none": {"n": 3, "progress": 2, "standstill": 1, "regression": 0},
+        "job_only": {"n": 4, "progress": 2, "standstill": 1, "regression": 1},
+    },
+    "indicators": {
+        "citizen": {"self_efficacy": [14.0, 7]},
+        "caseworker": {"self_efficacy": [21.0, 7]},
+    },
+    "p12_bins": [0, 0, 3, 4, 0, 0, 0, 0, 0, 0],
+    "p12_sum": 7 * 0.3,
+    "p12_n": 7,
+    "outcomes": {"job": {"n": 2, "days": 200}},
+}
+
 
 def make_cell(refresh, team, caseworker, target_group, quarter, members=(), **fields):
     cell = DashboardCell.objects.create(
@@ -92,23 +114,7 @@ def dash(world, caseworker, other_team_caseworker, groups):
         + [("mixclass", "job_only.progress", c) for c in mine[3:5]]
         + [("mixclass", "job_only.standstill", mine[5])]
         + [("mixclass", "job_only.regression", mine[6])],
-        rounds_due=8,
-        rounds_done=7,
-        progress=4,
-        standstill=2,
-        regression=1,
-        mix={
-            "none": {"n": 3, "progress": 2, "standstill": 1, "regression": 0},
-            "job_only": {"n": 4, "progress": 2, "standstill": 1, "regression": 1},
-        },
-        indicators={
-            "citizen": {"self_efficacy": [14.0, 7]},
-            "caseworker": {"self_efficacy": [21.0, 7]},
-        },
-        p12_bins=[0, 0, 3, 4, 0, 0, 0, 0, 0, 0],
-        p12_sum=7 * 0.3,
-        p12_n=7,
-        outcomes={"job": {"n": 2, "days": 200}},
+        **TEAM_QUARTER,
     )
     make_cell(
         refresh,

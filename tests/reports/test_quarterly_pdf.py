@@ -23,6 +23,7 @@ from measurements.scoring.versions import active_model
 from reports.models import DashboardCell, DashboardRefresh
 from tests.conftest import _member
 from tests.factories import TeamFactory, UnitFactory
+from tests.reports.dashboard_fixtures import TEAM_QUARTER
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(90)]
 Q1, Q2, Q3 = date(2025, 1, 1), date(2025, 4, 1), date(2025, 7, 1)
@@ -69,23 +70,7 @@ def cells(world, caseworker, other_team_caseworker, other_unit):
         world.team,
         caseworker,
         Q2,
-        rounds_due=8,
-        rounds_done=7,
-        progress=4,
-        standstill=2,
-        regression=1,
-        mix={
-            "none": {"n": 3, "progress": 2, "standstill": 1, "regression": 0},
-            "job_only": {"n": 4, "progress": 2, "standstill": 1, "regression": 1},
-        },
-        indicators={
-            "citizen": {"self_efficacy": [14.0, 7]},
-            "caseworker": {"self_efficacy": [21.0, 7]},
-        },
-        p12_bins=[0, 0, 3, 4, 0, 0, 0, 0, 0, 0],
-        p12_sum=7 * 0.3,
-        p12_n=7,
-        outcomes={"job": {"n": 2, "days": 200}},
+        **TEAM_QUARTER,
     )
     cell(
         refresh,
