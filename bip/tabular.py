@@ -158,31 +158,62 @@ def csv_cells(
     return out.getvalue()[: -len(LINE_END)]
 
 
-# what sql_csv_cell puts around a float it leaves to Python: a character no number,
-# date or delimiter contains
-SQL_FLOAT_MARK = "\x1f"
-_MARKED = re.compile(SQL_FLOAT_MARK + "([^" + SQL_FLOAT_MARK + "]*)" + SQL_FLOAT_MARK)
+# what sql_csv_cell puts around a cell it leaves to Python (a float, or text holding
+# one of the two characters the lines' SQL uses): a character no number or date holds
+SQL_MARK = "\x1f"
+# what separates the lines of one citizen in the text PostgreSQL sends
+SQL_LINE_SEP = "\x1e"
+_MARKED = re.compile(SQL_MARK + "(T?)([^" + SQL_MARK + "]*)" + SQL_MARK)
 
 
-def sql_csv_cell(expr: str, kind: str, *, decimal_comma: bool) -> str:
-    """PostgreSQL SQL giving the text CsvWriter writes for a cell of this kind
-    ("int", "float", "date") holding `expr`, '' for NULL: so PostgreSQL can format
-    a file's numbers and dates, byte for byte as the writer would once
+def _sql_text(expr: str, delimiter: str) -> str:
+    """SQL for a text cell as CsvWriter writes it: formula-safe (`neutralise`),
+    then quoted as the csv module quotes (the delimiter, a double quote, a carriage
+    return or a line feed in it). Text holding SQL_MARK or SQL_LINE_SEP is sent as
+    its hex, marked, and written by Python."""
+    x = f"({expr})::text"
+    starts = ", ".join(f"chr({ord(c)})" for c in FORMULA_START)
+    safe = f"(CASE WHEN left({x}, 1) IN ({starts}) THEN chr(39) || {x} ELSE {x} END)"
+    special = " OR ".join(
+        f"strpos({safe}, chr({ord(c)})) > 0" for c in (delimiter, '"', "\r", "\n")
+    )
+    quoted = (
+        f"CASE WHEN {special}"
+        f" THEN chr(34) || replace({safe}, chr(34), chr(34) || chr(34)) || chr(34)"
+        f" ELSE {safe} END"
+    )
+    mark, sep = f"chr({ord(SQL_MARK)})", f"chr({ord(SQL_LINE_SEP)})"
+    return (
+        f"CASE WHEN {x} IS NULL THEN ''"
+        f" WHEN strpos({x}, {mark}) > 0 OR strpos({x}, {sep}) > 0"
+        f" THEN {mark} || 'T' || encode(convert_to({x}, 'UTF8'), 'hex') || {mark}"
+        f" ELSE {quoted} END"
+    )
+
+
+def sql_csv_cell(expr: str, kind: str, *, delimiter: str) -> str:
+    """PostgreSQL SQL giving the text CsvWriter(delimiter=...) writes for a cell of
+    this kind ("int", "float", "date", "str") holding `expr`, '' for NULL: so
+    PostgreSQL can format a file's rows, byte for byte as the writer would once
     `sql_csv_finish` has read the text. It needs the session settings
     bip.db.stream_sql sets (floats as their shortest exact digits).
 
     Python writes a float as repr(): its shortest exact digits, with ".0" on a
-    whole number. Below 1e15 PostgreSQL writes the same digits in the same notation,
-    without the ".0", which is added here. From 1e15 up the two differ (notation,
-    and PostgreSQL writes 17 digits for some whole numbers), as they do for NaN and
-    the infinities: such a float is sent as PostgreSQL's exact text between two
-    SQL_FLOAT_MARKs, and `sql_csv_finish` writes it as Python does. Text (the
-    formula-safe prefix and CSV quoting) is not formatted here: a text column stays
-    with the writer."""
+    whole number, and a decimal comma in a ';' file. Below 1e15 PostgreSQL writes
+    the same digits in the same notation, without the ".0", which is added here.
+    From 1e15 up the two differ (notation, and PostgreSQL writes 17 digits for some
+    whole numbers), as they do for NaN and the infinities: such a float is sent as
+    PostgreSQL's exact text between two SQL_MARKs, and `sql_csv_finish` writes it as
+    Python does. Text gets the formula-safe prefix and the CSV quoting of the
+    writer (`_sql_text`)."""
+    if delimiter not in (";", ","):
+        raise ValueError("delimiter must be ';' or ','")
     if kind == "int":
         return f"coalesce(({expr})::text, '')"
     if kind == "date":
         return f"coalesce(to_char({expr}, 'YYYY-MM-DD'), '')"
+    if kind == "str":
+        return _sql_text(expr, delimiter)
     if kind != "float":
         raise ValueError(f"no SQL formatting for a {kind!r} column")
     x = f"({expr})::float8"
@@ -190,21 +221,23 @@ def sql_csv_cell(expr: str, kind: str, *, decimal_comma: bool) -> str:
         f"CASE WHEN {x} IS NULL THEN ''"
         f" WHEN abs({x}) < 1e15 THEN {x}::text"
         f" || CASE WHEN {x} = trunc({x}) THEN '.0' ELSE '' END"
-        f" ELSE chr({ord(SQL_FLOAT_MARK)}) || {x}::text || chr({ord(SQL_FLOAT_MARK)})"
+        f" ELSE chr({ord(SQL_MARK)}) || {x}::text || chr({ord(SQL_MARK)})"
         " END"
     )
-    return f"replace({text}, '.', ',')" if decimal_comma else text
+    return f"replace({text}, '.', ',')" if delimiter == ";" else text
 
 
-def sql_csv_finish(text: str, *, decimal_comma: bool) -> str:
+def sql_csv_finish(text: str, *, delimiter: str) -> str:
     """Text from `sql_csv_cell` cells as CsvWriter would have written it: the few
-    marked floats written by Python."""
-    if SQL_FLOAT_MARK not in text:
+    marked cells (floats, text) written by Python."""
+    if SQL_MARK not in text:
         return text
 
     def python(found: re.Match[str]) -> str:
-        value = repr(float(found.group(1).replace(",", ".")))
-        return value.replace(".", ",") if decimal_comma else value
+        raw = found.group(2)  # text as its UTF-8 in hex, or a float
+        text = bytes.fromhex(raw).decode() if found.group(1) else None
+        value: Cell = text if text is not None else float(raw.replace(",", "."))
+        return csv_cells([value], delimiter=delimiter)
 
     return _MARKED.sub(python, text)
 
@@ -225,9 +258,8 @@ def write_csv_lines(
         out.write(BOM)
     if header:
         CsvWriter(out, delimiter=delimiter).writerow(header)
-    comma = delimiter == ";"
     for block in blocks:
-        out.write(sql_csv_finish(block, decimal_comma=comma))
+        out.write(sql_csv_finish(block, delimiter=delimiter))
         out.write(LINE_END)
 
 

@@ -180,9 +180,9 @@ def test_postgresql_writes_numbers_and_dates_as_the_csv_writer_does(delimiter):
     days = [date(2026, 11, 30), date(999, 1, 2), None]
     cells = ", ".join(
         [
-            sql_csv_cell("f", "float", decimal_comma=comma),
-            sql_csv_cell("i", "int", decimal_comma=comma),
-            sql_csv_cell("d", "date", decimal_comma=comma),
+            sql_csv_cell("f", "float", delimiter=delimiter),
+            sql_csv_cell("i", "int", delimiter=delimiter),
+            sql_csv_cell("d", "date", delimiter=delimiter),
         ]
     )
     sql = (
@@ -196,7 +196,7 @@ def test_postgresql_writes_numbers_and_dates_as_the_csv_writer_does(delimiter):
     with connection.cursor() as cursor:  # a server that writes 15 digits
         cursor.execute("SET extra_float_digits = 0")
     got = [
-        sql_csv_finish(text, decimal_comma=comma)
+        sql_csv_finish(text, delimiter=delimiter)
         for _n, text in stream_sql(sql, [floats, ints, dates])
     ]
     want = [
@@ -207,6 +207,52 @@ def test_postgresql_writes_numbers_and_dates_as_the_csv_writer_does(delimiter):
     assert want[0] == delimiter.join(["0,0" if comma else "0.0", "0", "2026-11-30"])
 
 
-def test_postgresql_leaves_text_columns_to_the_writer():
-    with pytest.raises(ValueError, match="'str'"):
-        sql_csv_cell("name", "str", decimal_comma=True)
+TEXTS = [
+    "plain",
+    "",
+    None,
+    "Østergård æøå",
+    '=HYPERLINK("http://x")',
+    "+cmd|' /C calc'!A0",
+    "-1+2",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "a;b",
+    "a,b",
+    'say "hi"',
+    "two\nlines",
+    "cr\ronly",
+    "crlf\r\nend",
+    "back\\slash\\N",
+    " leading space",
+    "\x1eseparator",
+    "mark\x1finside",
+    "=\x1f",
+    "tab\tinside",
+]
+
+
+@pytest.mark.parametrize("delimiter", [";", ","])
+def test_postgresql_writes_text_as_the_csv_writer_does(delimiter):
+    """The formula-safe prefix and the csv module's quoting, in SQL; text holding
+    the characters the lines' SQL uses goes to Python marked."""
+    cell = sql_csv_cell("t", "str", delimiter=delimiter)
+    sql = (
+        f"SELECT n, concat_ws('{delimiter}', {cell}, {cell})"  # noqa: S608 - the cells' own SQL
+        " FROM unnest(%s::text[]) WITH ORDINALITY AS x(t, n) ORDER BY n"
+    )
+    got = [
+        sql_csv_finish(text, delimiter=delimiter)
+        for _n, text in stream_sql(sql, [TEXTS])
+    ]
+    want = [csv_cells([t, t], delimiter=delimiter) for t in TEXTS]
+    assert got == want
+    assert got[4] == delimiter.join(['"\'=HYPERLINK(""http://x"")"'] * 2)
+
+
+def test_postgresql_formats_only_the_kinds_it_knows():
+    with pytest.raises(ValueError, match="'other'"):
+        sql_csv_cell("x", "other", delimiter=";")
+    with pytest.raises(ValueError, match="delimiter"):
+        sql_csv_cell("x", "int", delimiter="\t")

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from bip.accounts.models import Unit
 from bip.accounts.scoping import citizen_q, scope_for
 from bip.db import is_postgres, stream_sql, stream_tuples
-from bip.tabular import LINE_END, csv_cells, sql_csv_cell
+from bip.tabular import LINE_END, SQL_LINE_SEP, csv_cells, sql_csv_cell
 from citizens import cpr, crypto
 from citizens.models import Citizen, TargetGroup
 from interventions.models import Group, InterventionEpisode, InterventionType, Outcome
@@ -229,6 +229,19 @@ class Layout:
 
 
 Cells = list[tuple[str, str]]  # SQL over the row's columns, the column's kind
+
+
+def _sql_codes(expr: str, codes: dict[str, int]) -> str:
+    """SQL for the integer code of a choice's value (`codes`), NULL for another."""
+    for value in codes:
+        if not value.replace("_", "").isalnum():
+            raise ValueError(f"a choice's value is not a plain word: {value!r}")
+    whens = " ".join(
+        f"WHEN '{value}' THEN {int(code)}" for value, code in codes.items()
+    )
+    return f"CASE {expr} {whens} END"
+
+
 Columns = Callable[[Callable[[str], str]], Cells]
 
 
@@ -264,7 +277,6 @@ def _sql_lines(
     def lines(delimiter: str) -> Iterator[tuple[str, int]]:
         if delimiter not in (";", ","):
             raise ValueError("delimiter must be ';' or ','")
-        comma = delimiter == ";"  # as CsvWriter: a decimal comma in a ';' file
         citizen = col(order[0])
         sql, params = queryset.query.get_compiler(queryset.db).as_sql()
         params = list(params)
@@ -284,7 +296,7 @@ def _sql_lines(
             when = f"{when} + coalesce(s.days, 0)"
         cells = [*head(col), (when, "date"), *tail(col)]
         line = ", ".join(
-            sql_csv_cell(expr, kind, decimal_comma=comma) for expr, kind in cells
+            sql_csv_cell(expr, kind, delimiter=delimiter) for expr, kind in cells
         )
         number = f"row_number() OVER (PARTITION BY {citizen} ORDER BY"
         number += f" {', '.join(col(n) for n in order[1:])})"
@@ -294,7 +306,7 @@ def _sql_lines(
         picked = ", ".join(f"{col(n)} AS c{i}" for i, n in enumerate(fields))
         outer = (
             f"SELECT {', '.join(f'g.c{i}' for i in range(len(fields)))}, count(*),"  # noqa: S608 - column positions and the ORM's SQL
-            " string_agg(g.line, %s ORDER BY g.n)"
+            f" string_agg(g.line, chr({ord(SQL_LINE_SEP)}) ORDER BY g.n)"
             f" FROM (SELECT {picked}, concat_ws('{delimiter}', {line}) AS line,"
             f" {number} AS n FROM {source}) AS g"
             f" GROUP BY {', '.join(keys)} ORDER BY g.c{first}"
@@ -302,10 +314,10 @@ def _sql_lines(
         own = Identity(export, identity.prefix, shift=False)  # shifted above
         own.bind({name: i for i, name in enumerate(fields)})
         n_fields = len(fields)
-        for row in stream_sql(outer, [LINE_END, *params], alias=queryset.db):
+        for row in stream_sql(outer, params, alias=queryset.db):
             cells_, _days = own.of(row)
             before = csv_cells(cells_, delimiter=delimiter) + delimiter
-            text = row[n_fields + 1].replace(LINE_END, LINE_END + before)
+            text = row[n_fields + 1].replace(SQL_LINE_SEP, LINE_END + before)
             yield before + text, row[n_fields]
 
     return lines
@@ -449,9 +461,6 @@ def wide(export: Export) -> Layout:
             f" < date_part('month', {birth}) * 100 + date_part('day', {birth})"
             " THEN 1 ELSE 0 END"
         )
-        klass = " ".join(
-            f"WHEN '{value}' THEN {code}" for value, code in CLASS_CODE.items()
-        )
         return [
             (age, "int"),
             (col("enrolment__unit_id"), "int"),
@@ -464,7 +473,7 @@ def wide(export: Export) -> Layout:
             ),
             (col("hazard_q"), "float"),
             (col("p12"), "float"),
-            (f"CASE {col('klass')} {klass} END", "int"),
+            (_sql_codes(col("klass"), CLASS_CODE), "int"),
         ]
 
     lines = _sql_lines(
@@ -498,6 +507,7 @@ def long(export: Export) -> Layout:
             "question__indicator",
             "value",
             "missing_reason",
+            "question__order",
             *identity.fields(),
         )
         .order_by(
@@ -557,7 +567,40 @@ def long(export: Export) -> Layout:
             MISSING_CODE.get(row[i_missing]),
         )
 
-    return Layout(columns, queryset, convert, prefix + "id")
+    def head(col: Callable[[str], str]) -> Cells:
+        number = (
+            f"dense_rank() OVER (PARTITION BY {col(prefix + 'id')}"
+            f" ORDER BY {col('response__round__round_date')},"
+            f" {col('response__round_id')})"
+        )
+        own = [(col("response__round_id"), "int")] if identified else []
+        return [*own, (number, "int")]
+
+    def tail(col: Callable[[str], str]) -> Cells:
+        return [
+            (col("response__round__instrument_version_id"), "int"),
+            (_sql_codes(col("response__respondent"), RESPONDENT_CODE), "int"),
+            (col("question__code"), "str"),
+            (col("question__indicator"), "str"),
+            (col("value"), "int"),
+            (_sql_codes(col("missing_reason"), MISSING_CODE), "int"),
+        ]
+
+    lines = _sql_lines(
+        queryset,
+        identity,
+        head=head,
+        day="response__round__round_date",
+        tail=tail,
+        order=[
+            prefix + "id",
+            "response__round__round_date",
+            "response__round_id",
+            "response__respondent",
+            "question__order",
+        ],
+    )
+    return Layout(columns, queryset, convert, prefix + "id", lines=lines)
 
 
 def interventions(export: Export) -> Layout:
