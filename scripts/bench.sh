@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: benchmarks whose results go to docs/benchmarks.md (not timed tests).
-# ONLY=models, ONLY=scores, ONLY=sweep, ONLY=imports, ONLY=exports, ONLY=dashboards,
-# ONLY=load, ONLY=workers, ONLY=national or ONLY=national_scores runs one of them.
+# ONLY=models, ONLY=scores, ONLY=sweep, ONLY=imports, ONLY=exports, ONLY=exports_long,
+# ONLY=dashboards, ONLY=load, ONLY=workers, ONLY=national or ONLY=national_scores
+# runs one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS="${SEEDS:-100}"
@@ -12,6 +13,7 @@ export BENCH_DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5
 IMPORT_ROWS="${IMPORT_ROWS:-1000000}"
 IMPORT_OUTCOMES="${IMPORT_OUTCOMES:-20000}"
 EXPORT_ROUNDS="${EXPORT_ROUNDS:-100000 1000000}"
+EXPORT_LONG_ROUNDS="${EXPORT_LONG_ROUNDS:-100000 1000000}"
 REPEAT="${REPEAT:-3}"
 # the imports and the exports each drop and create a database of their own
 IMPORT_DATABASE_URL="${IMPORT_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bip_bench_imports}"
@@ -82,6 +84,13 @@ exports() {
   BENCH_DATABASE_URL="$EXPORT_DATABASE_URL" .venv/bin/python scripts/bench_exports.py --rounds $EXPORT_ROUNDS --repeat "$REPEAT"
 }
 
+exports_long() {
+  echo "Command: \`ONLY=exports_long make bench\` (EXPORT_LONG_ROUNDS=\"$EXPORT_LONG_ROUNDS\" REPEAT=$REPEAT; \`scripts/bench_exports.py --layout long\`, on the local PostgreSQL, database ${EXPORT_DATABASE_URL##*/}), $(date -u +%Y-%m-%d)."
+  echo
+  # shellcheck disable=SC2086
+  BENCH_DATABASE_URL="$EXPORT_DATABASE_URL" .venv/bin/python scripts/bench_exports.py --layout long --rounds $EXPORT_LONG_ROUNDS --repeat "$REPEAT"
+}
+
 dashboards() {
   echo "Command: \`ONLY=dashboards make bench\` (DASHBOARD_ROUNDS=\"$DASHBOARD_ROUNDS\" DASHBOARD_REUSE=$DASHBOARD_REUSE; \`scripts/bench_dashboards.py\`, on the local PostgreSQL, databases bip_load_dash_*), $(date -u +%Y-%m-%d)."
   echo
@@ -137,6 +146,9 @@ if [[ -z "$ONLY" || "$ONLY" == "imports" ]]; then
 fi
 if [[ -z "$ONLY" || "$ONLY" == "exports" ]]; then
   section "Exports: throughput and worker memory on PostgreSQL" exports
+fi
+if [[ -z "$ONLY" || "$ONLY" == "exports_long" ]]; then
+  section "Exports: the long layout, a row per answer" exports_long
 fi
 if [[ -z "$ONLY" || "$ONLY" == "dashboards" ]]; then
   section "Dashboard pages at 100,000 and 1,000,000 rounds" dashboards

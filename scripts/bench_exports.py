@@ -5,6 +5,9 @@ in the same run, each repeated (alternating) and the medians reported. Writes a
 Markdown section to stdout.
 
 Usage: python scripts/bench_exports.py [--rounds 100000 1000000] [--repeat 3]
+    [--layout wide|long]
+With --layout long, each round's two parts are answered (about 22 answers a round):
+the long layout writes a row per answer.
 Uses the database BENCH_DATABASE_URL (default: bip_bench_exports on 127.0.0.1), which
 it drops and creates: never point it at real data.
 """
@@ -100,7 +103,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, nargs="+", default=[100_000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--layout", choices=["wide", "long"], default="wide")
     args = parser.parse_args()
+    long = args.layout == "long"
     call_command("migrate", verbosity=0)
     from measurements.synthetic.bulk import bulk_rounds
     from reports.exports.layouts import layout_for
@@ -111,14 +116,15 @@ def main() -> None:
     muni, team, analyst = setup()
     written = 0
     lines = [
-        "| rounds | export: seconds (median) | export: rows/s | worker peak (highest)"
+        "| rounds | file rows | export: seconds (median) | export: rows/s"
+        " | worker peak (highest)"
         " | psql `\\copy` of the same query: seconds (median) | export / `\\copy`"
         " | runs: export / `\\copy` seconds |",
-        "|---:|---:|---:|---:|---:|---:|---|",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for n in sorted(args.rounds):
         written += bulk_rounds(
-            team=team, created_by=analyst.pk, rounds=n - written, seed=n
+            team=team, created_by=analyst.pk, rounds=n - written, seed=n, answers=long
         )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -126,7 +132,10 @@ def main() -> None:
         for _ in range(args.repeat):
             with transaction.atomic():
                 export = export_request(
-                    by=analyst, municipality_id=muni.pk, layout="wide", format="csv"
+                    by=analyst,
+                    municipality_id=muni.pk,
+                    layout=args.layout,
+                    format="csv",
                 )
             with tempfile.TemporaryDirectory() as media:
                 out = subprocess.run(
@@ -138,7 +147,8 @@ def main() -> None:
                 )
                 figures = json.loads(out.stdout.strip().splitlines()[-1])
                 export = Export.objects.select_related("job").get(pk=export.pk)
-                if export.job.state != "done" or export.rows != n:
+                expected = layout_for(export).count() if long else n
+                if export.job.state != "done" or export.rows != expected:
                     raise SystemExit(f"export failed: {export.job.error}")
                 sql, params = layout_for(export).queryset.query.sql_with_params()
                 connection.ensure_connection()
@@ -146,17 +156,21 @@ def main() -> None:
                 copies.append(psql_copy(query, Path(media) / "copy.csv"))
             runs.append(figures["seconds"])
             peaks.append(figures["peak_mb"])
+            file_rows = export.rows
         seconds, reference = statistics.median(runs), statistics.median(copies)
         each = ", ".join(
             f"{a:.1f} / {b:.1f}" for a, b in zip(runs, copies, strict=True)
         )
         lines.append(
-            f"| {n:,} | {seconds:.1f} | {n / seconds:,.0f} | {max(peaks):.0f} MB"
+            f"| {n:,} | {file_rows:,} | {seconds:.1f} | {file_rows / seconds:,.0f}"
+            f" | {max(peaks):.0f} MB"
             f" | {reference:.1f} | {seconds / reference:.2f} | {each} |"
         )
     print(
-        "The wide layout, pseudonymised, CSV in a zip with its codebook; rounds with two"
-        " indicator scores each, written with COPY (`measurements/synthetic/bulk.py`). The"
+        f"The {args.layout} layout, pseudonymised, CSV in a zip with its codebook; rounds"
+        " with two indicator scores each"
+        + (", both parts answered (a row per answer)" if long else "")
+        + ", written with COPY (`measurements/synthetic/bulk.py`). The"
         " export runs the job code in a process of its own; its peak is that process's"
         " resident peak (VmHWM), Django and the app included. `\\copy` writes the"
         " export's own SQL (the same rows and aggregates) as plain CSV: the database's"

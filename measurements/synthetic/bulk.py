@@ -1,12 +1,13 @@
 """Many rounds written fast with COPY, for the export's memory test and `make bench`:
 citizens (five rounds each), their spells, complete rounds and two indicator scores
-per round. No answers: the wide layout reads rounds, indicator scores and scores."""
+per round; with `answers`, both parts of each round submitted with an answer to each
+of their questions (one in twenty "does not know"), which the long layout reads."""
 
 from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
@@ -14,14 +15,23 @@ from django.utils import timezone
 
 from bip.db import reserve_ids
 from citizens.models import Citizen, Enrolment, TargetGroup
-from measurements.models import IndicatorScore, Round
+from measurements.models import (
+    Answer,
+    IndicatorScore,
+    Question,
+    Respondent,
+    Response,
+    Round,
+)
 from measurements.services import instrument_current
 from measurements.synthetic.writer import _Table  # the package's own COPY writer
 
 PER_CITIZEN = 5
 
 
-def bulk_rounds(*, team: Any, created_by: int, rounds: int, seed: int = 11) -> int:
+def bulk_rounds(
+    *, team: Any, created_by: int, rounds: int, seed: int = 11, answers: bool = False
+) -> int:
     """`rounds` complete rounds in `team`'s municipality; returns the number written."""
     rng = random.Random(seed)  # noqa: S311 - synthetic test data, not secrets
     municipality_id, unit_id = team.municipality_id, team.unit_id
@@ -126,7 +136,46 @@ def bulk_rounds(*, team: Any, created_by: int, rounds: int, seed: int = 11) -> i
             ("caseworker", "cw_job_belief"),
         )
     )
+    if answers:
+        _answers(rng, round_ids, version, start)
     with connection.cursor() as cursor:  # the planner's statistics of the new rows
-        for model in (Citizen, Enrolment, Round, IndicatorScore):
+        for model in (Citizen, Enrolment, Round, IndicatorScore, Response, Answer):
             cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     return rounds
+
+
+ANSWER_CHUNK_ROUNDS = 20_000
+
+
+def _answers(rng: random.Random, round_ids: list[int], version: Any, day: date) -> None:
+    """Both parts of each round, submitted, answered to every question of theirs;
+    written in chunks of rounds so no chunk's rows are all in memory at once."""
+    questions = {
+        respondent: [
+            q
+            for q, r in Question.objects.filter(version=version)
+            .order_by("order")
+            .values_list("pk", "respondent")
+            if r == respondent
+        ]
+        for respondent in (Respondent.CASEWORKER, Respondent.CITIZEN)
+    }
+    submitted = datetime.combine(day, time.min, tzinfo=UTC)
+    for lo in range(0, len(round_ids), ANSWER_CHUNK_ROUNDS):
+        chunk = round_ids[lo : lo + ANSWER_CHUNK_ROUNDS]
+        parts = [(r, who) for r in chunk for who in questions]
+        response_ids = reserve_ids(Response, len(parts))
+        _Table(
+            Response,
+            ["id", "round_id", "respondent", "state", "channel", "submitted_at"],
+        ).write(
+            (pk, r, who, Response.State.SUBMITTED, Response.Channel.LINK, submitted)
+            for pk, (r, who) in zip(response_ids, parts, strict=True)
+        )
+        _Table(Answer, ["response_id", "question_id", "value", "missing_reason"]).write(
+            (pk, q, None, "dont_know")
+            if rng.random() < 0.05
+            else (pk, q, rng.randint(1, 5), "")
+            for pk, (_r, who) in zip(response_ids, parts, strict=True)
+            for q in questions[who]
+        )
