@@ -283,17 +283,19 @@ def _sql_lines(
         source = f"({sql}) AS q({', '.join(f'c{i}' for i in range(len(at)))})"
         when = col(day)
         if export.date_shift:
-            keys = Citizen.objects.filter(municipality_id=export.municipality_id)
+            # every citizen's shift, read before the rows: a citizen added after
+            # has none and is left out (never written with unshifted dates)
+            known = Citizen.objects.filter(municipality_id=export.municipality_id)
             ids, days = [], []
-            for pk, key in keys.values_list("pk", "key").iterator(chunk_size=5000):
+            for pk, key in known.values_list("pk", "key").iterator(chunk_size=5000):
                 ids.append(pk)
                 days.append(date_shift(key))
             source += (
-                " LEFT JOIN unnest(%s::bigint[], %s::int[]) AS s(citizen, days)"
+                " JOIN unnest(%s::bigint[], %s::int[]) AS s(citizen, days)"
                 f" ON s.citizen = {citizen}"
             )
             params += [ids, days]
-            when = f"{when} + coalesce(s.days, 0)"
+            when = f"{when} + s.days"
         cells = [*head(col), (when, "date"), *tail(col)]
         line = ", ".join(
             sql_csv_cell(expr, kind, delimiter=delimiter) for expr, kind in cells
