@@ -245,6 +245,22 @@ def _sql_codes(expr: str, codes: dict[str, int]) -> str:
 Columns = Callable[[Callable[[str], str]], Cells]
 
 
+def _round_columns(identity: Identity, *, day: str, round_id: str) -> Columns:
+    """The SQL of the columns before the date in a layout with a row per round or
+    per answer: the round's id (identified exports), then the citizen's round number
+    in the file (its rank by date and id, as the layouts' convert counts it)."""
+
+    def head(col: Callable[[str], str]) -> Cells:
+        number = (
+            f"dense_rank() OVER (PARTITION BY {col(identity.prefix + 'id')}"
+            f" ORDER BY {col(day)}, {col(round_id)})"
+        )
+        own = [] if identity.pseudonymised else [(col(round_id), "int")]
+        return [*own, (number, "int")]
+
+    return head
+
+
 def _sql_lines(
     queryset: QuerySet[Any],
     identity: Identity,
@@ -447,13 +463,6 @@ def wide(export: Export) -> Layout:
             CLASS_CODE.get(row[i_klass] or ""),
         )
 
-    def head(col: Callable[[str], str]) -> Cells:
-        number = (
-            f"row_number() OVER (PARTITION BY {col(identity.prefix + 'id')}"
-            f" ORDER BY {col('round_date')}, {col('pk')})"
-        )
-        return [*([(col("pk"), "int")] if identified else []), (number, "int")]
-
     def tail(col: Callable[[str], str]) -> Cells:
         day, birth = col("round_date"), col("enrolment__citizen__birth_date")
         # _age in SQL (date_part: a float, where extract() computes a numeric)
@@ -481,7 +490,7 @@ def wide(export: Export) -> Layout:
     lines = _sql_lines(
         queryset,
         identity,
-        head=head,
+        head=_round_columns(identity, day="round_date", round_id="pk"),
         day="round_date",
         tail=tail,
         order=[identity.prefix + "id", "round_date", "pk"],
@@ -569,15 +578,6 @@ def long(export: Export) -> Layout:
             MISSING_CODE.get(row[i_missing]),
         )
 
-    def head(col: Callable[[str], str]) -> Cells:
-        number = (
-            f"dense_rank() OVER (PARTITION BY {col(prefix + 'id')}"
-            f" ORDER BY {col('response__round__round_date')},"
-            f" {col('response__round_id')})"
-        )
-        own = [(col("response__round_id"), "int")] if identified else []
-        return [*own, (number, "int")]
-
     def tail(col: Callable[[str], str]) -> Cells:
         return [
             (col("response__round__instrument_version_id"), "int"),
@@ -591,7 +591,9 @@ def long(export: Export) -> Layout:
     lines = _sql_lines(
         queryset,
         identity,
-        head=head,
+        head=_round_columns(
+            identity, day="response__round__round_date", round_id="response__round_id"
+        ),
         day="response__round__round_date",
         tail=tail,
         order=[
