@@ -15,7 +15,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from bip.db import copy_frame, derived_commit, read_numbers, stream_sql
-from bip.tabular import csv_cells, sql_csv_cell, sql_csv_finish
+from bip.tabular import SQL_LINE_SEP, SQL_MARK, csv_cells, sql_csv_cell, sql_csv_finish
 from measurements.models import IndicatorScore, Round
 from tests.measurements.helpers import bulk_spells
 
@@ -193,8 +193,9 @@ def test_postgresql_writes_numbers_and_dates_as_the_csv_writer_does(delimiter):
     ints = [(-1) ** k * k * 7919 for k in range(len(floats))]
     ints[1] = None
     dates = [days[k % 3] for k in range(len(floats))]
-    with connection.cursor() as cursor:  # a server that writes 15 digits
+    with connection.cursor() as cursor:  # a server that writes 15 digits, D/M/Y
         cursor.execute("SET extra_float_digits = 0")
+        cursor.execute("SET DateStyle = 'SQL, DMY'")
     got = [
         sql_csv_finish(text, delimiter=delimiter)
         for _n, text in stream_sql(sql, [floats, ints, dates])
@@ -235,20 +236,37 @@ TEXTS = [
 
 @pytest.mark.parametrize("delimiter", [";", ","])
 def test_postgresql_writes_text_as_the_csv_writer_does(delimiter):
-    """The formula-safe prefix and the csv module's quoting, in SQL; text holding
-    the characters the lines' SQL uses goes to Python marked."""
+    """Text the writer leaves as it is comes from SQL as it is; text it would
+    prefix or quote, or that holds the characters the lines' SQL uses, goes to
+    Python marked and is written by the writer."""
     cell = sql_csv_cell("t", "str", delimiter=delimiter)
     sql = (
         f"SELECT n, concat_ws('{delimiter}', {cell}, {cell})"  # noqa: S608 - the cells' own SQL
         " FROM unnest(%s::text[]) WITH ORDINALITY AS x(t, n) ORDER BY n"
     )
-    got = [
-        sql_csv_finish(text, delimiter=delimiter)
-        for _n, text in stream_sql(sql, [TEXTS])
-    ]
+    raw = [text for _n, text in stream_sql(sql, [TEXTS])]
+    got = [sql_csv_finish(text, delimiter=delimiter) for text in raw]
     want = [csv_cells([t, t], delimiter=delimiter) for t in TEXTS]
     assert got == want
     assert got[4] == delimiter.join(['"\'=HYPERLINK(""http://x"")"'] * 2)
+
+    # only text the writer changes, or that holds the lines' two characters, costs
+    # Python anything
+    def as_is(t):
+        if t is None:
+            return True
+        own = SQL_MARK in t or SQL_LINE_SEP in t
+        return (
+            not own and csv_cells(["x", t], delimiter=delimiter) == f"x{delimiter}{t}"
+        )
+
+    unchanged = [t for t in TEXTS if as_is(t)]
+    assert {"plain", "", "Østergård æøå", " leading space", "tab\tinside"} <= set(
+        unchanged
+    )
+    assert ("a;b" in unchanged) == (delimiter == ",")
+    for t, text in zip(TEXTS, raw, strict=True):
+        assert (SQL_MARK not in text) == (t in unchanged), t
 
 
 def test_postgresql_formats_only_the_kinds_it_knows():
