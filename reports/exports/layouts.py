@@ -88,7 +88,7 @@ class Identity:
         self._at: dict[str, int] = {}
 
     def fields(self) -> list[str]:
-        names = ["key", "id"]
+        names = ["id", "key"]  # the citizen's id first: rows come ordered by it
         if not self.pseudonymised:
             names += ["name", "cpr_key_id", "cpr_ciphertext", "birth_date"]
         return [self.prefix + n for n in names]
@@ -245,37 +245,29 @@ def _sql_codes(expr: str, codes: dict[str, int]) -> str:
 Columns = Callable[[Callable[[str], str]], Cells]
 
 
-def _round_columns(identity: Identity, *, day: str, round_id: str) -> Columns:
-    """The SQL of the columns before the date in a layout with a row per round or
-    per answer: the round's id (identified exports), then the citizen's round number
-    in the file (its rank by date and id, as the layouts' convert counts it)."""
-
-    def head(col: Callable[[str], str]) -> Cells:
-        number = (
-            f"dense_rank() OVER (PARTITION BY {col(identity.prefix + 'id')}"
-            f" ORDER BY {col(day)}, {col(round_id)})"
-        )
-        own = [] if identity.pseudonymised else [(col(round_id), "int")]
-        return [*own, (number, "int")]
-
-    return head
-
-
 def _sql_lines(
     queryset: QuerySet[Any],
     identity: Identity,
     *,
-    head: Columns,
     day: str,
+    round_id: str,
     tail: Columns,
     order: list[str],
+    each: Columns | None = None,
 ) -> Callable[[str], Iterator[tuple[str, int]]] | None:
     """A layout's CSV lines formatted by PostgreSQL (bip/tabular.py `sql_csv_cell`:
-    the text the writer gives, byte for byte): the columns `head` gives over the
-    queryset's columns (`col(name)` names one), the date `day` (shifted by the
-    citizen's days when the export asks for it: computed here, sent with the query),
-    then the columns of `tail`; the rows in the order of `order`, whose first column
-    is the citizen's id.
+    the text the writer gives, byte for byte): the round's id (identified exports),
+    the citizen's round number in the file (by date and id, as the layouts' convert
+    counts it), the date `day` (shifted by the citizen's days when the export asks
+    for it: computed here, sent with the query), then the columns of `tail`
+    (`col(name)` names a column of the queryset). The queryset's rows come in the
+    order of `order`: the citizen's id, then the identity's other fields, the date
+    and the round's id, then (with `each`) the order of a round's lines.
+
+    `each`: a layout with several lines per round (a line per answer) gives the
+    columns after the round's here; the round's own columns are then formatted once
+    per round (its tail columns read with min(): one value per round) and put before
+    each of its lines, rather than once per line.
 
     PostgreSQL sends each citizen's lines as one text, and Python writes the
     identity (the pseudonym, or the id, decrypted CPR number and name) before each
@@ -286,6 +278,9 @@ def _sql_lines(
         return None
     at = _positions(queryset)
     export = identity.export
+    fields = identity.fields()
+    if order[: len(fields) + 2] != [*fields, day, round_id]:
+        raise ValueError("rows must come by citizen, identity, date and round")
 
     def col(name: str) -> str:
         return f"q.c{at[name]}"
@@ -293,50 +288,80 @@ def _sql_lines(
     def lines(delimiter: str) -> Iterator[tuple[str, int]]:
         if delimiter not in (";", ","):
             raise ValueError("delimiter must be ';' or ','")
-        citizen = col(order[0])
         sql, params = queryset.query.get_compiler(queryset.db).as_sql()
         params = list(params)
         source = f"({sql}) AS q({', '.join(f'c{i}' for i in range(len(at)))})"
-        when = col(day)
+        days = None
         if export.date_shift:
             # every citizen's shift, read before the rows: a citizen added after
             # has none and is left out (never written with unshifted dates)
             known = Citizen.objects.filter(municipality_id=export.municipality_id)
-            ids, days = [], []
+            ids, shifts = [], []
             for pk, key in known.values_list("pk", "key").iterator(chunk_size=5000):
                 ids.append(pk)
-                days.append(date_shift(key))
+                shifts.append(date_shift(key))
             source += (
                 " JOIN unnest(%s::bigint[], %s::int[]) AS s(citizen, days)"
-                f" ON s.citizen = {citizen}"
+                f" ON s.citizen = {col(fields[0])}"
             )
-            params += [ids, days]
-            when = f"{when} + s.days"
-        cells = [*head(col), (when, "date"), *tail(col)]
-        line = ", ".join(
-            sql_csv_cell(expr, kind, delimiter=delimiter) for expr, kind in cells
-        )
-        number = f"row_number() OVER (PARTITION BY {citizen} ORDER BY"
-        number += f" {', '.join(col(n) for n in order[1:])})"
-        fields = identity.fields()
-        first = fields.index(order[0])  # the citizen's id: the groups' order
-        keys = [f"g.c{i}" for i in sorted(range(len(fields)), key=lambda i: i != first)]
-        picked = ", ".join(f"{col(n)} AS c{i}" for i, n in enumerate(fields))
+            params += [ids, shifts]
+            days = "s.days"
+
+        def cells(items: Cells) -> str:
+            return ", ".join(
+                sql_csv_cell(expr, kind, delimiter=delimiter) for expr, kind in items
+            )
+
+        sep = f"chr({ord(SQL_LINE_SEP)})"
+        ident = ", ".join(f"{col(n)} AS c{i}" for i, n in enumerate(fields))
+        keys = ", ".join(f"r.c{i}" for i in range(len(fields)))
+        identified = not identity.pseudonymised
+        if each is None:  # a line per row: the round's columns on each
+            when = f"{col(day)} + {days}" if days else col(day)
+            number = (
+                f"row_number() OVER (PARTITION BY {', '.join(map(col, fields))}"
+                f" ORDER BY {col(day)}, {col(round_id)})"
+            )
+            head = [(col(round_id), "int")] if identified else []
+            line = cells([*head, (number, "int"), (when, "date"), *tail(col)])
+            rows = (
+                f"SELECT {ident}, 1 AS k, {number} AS no,"  # noqa: S608 - column positions and the ORM's SQL
+                f" concat_ws('{delimiter}', {line}) AS line FROM {source}"
+            )
+        else:  # a round's lines, then its own columns before each of them
+            group = [*map(col, fields), col(day), col(round_id)]
+            when = f"{col(day)} + min({days})" if days else col(day)
+            own = cells([(when, "date"), *tail(lambda n: f"min({col(n)})")])
+            body = cells(each(col))
+            by = ", ".join(col(n) for n in order[len(fields) + 2 :])
+            rows = (
+                f"SELECT {ident}, {col(round_id)} AS id, count(*) AS k,"  # noqa: S608 - column positions and the ORM's SQL
+                f" row_number() OVER (PARTITION BY {', '.join(map(col, fields))}"
+                f" ORDER BY {col(day)}, {col(round_id)}) AS no,"
+                f" concat_ws('{delimiter}', {own}) AS own,"
+                f" string_agg(concat_ws('{delimiter}', {body}), {sep} ORDER BY {by})"
+                f" AS body FROM {source} GROUP BY {', '.join(group)}"
+            )
+            head = [("r.id", "int")] if identified else []
+            before = cells([*head, ("r.no", "int")])
+            before = f"concat_ws('{delimiter}', {before}, r.own) || '{delimiter}'"
+            rows = (
+                f"SELECT {keys}, r.k, r.no,"  # noqa: S608 - column positions and the ORM's SQL
+                f" {before} || replace(r.body, {sep}, {sep} || {before}) AS line"
+                f" FROM ({rows}) AS r"
+            )
         outer = (
-            f"SELECT {', '.join(f'g.c{i}' for i in range(len(fields)))}, count(*),"  # noqa: S608 - column positions and the ORM's SQL
-            f" string_agg(g.line, chr({ord(SQL_LINE_SEP)}) ORDER BY g.n)"
-            f" FROM (SELECT {picked}, concat_ws('{delimiter}', {line}) AS line,"
-            f" {number} AS n FROM {source}) AS g"
-            f" GROUP BY {', '.join(keys)} ORDER BY g.c{first}"
+            f"SELECT {keys}, sum(r.k)::int, string_agg(r.line, {sep} ORDER BY r.no)"  # noqa: S608 - column positions and the ORM's SQL
+            f" FROM ({rows}) AS r GROUP BY {keys} ORDER BY r.c0"
         )
-        own = Identity(export, identity.prefix, shift=False)  # shifted above
-        own.bind({name: i for i, name in enumerate(fields)})
+        own_identity = Identity(export, identity.prefix, shift=False)  # shifted above
+        own_identity.bind({name: i for i, name in enumerate(fields)})
         n_fields = len(fields)
         for row in stream_sql(outer, params, alias=queryset.db):
-            cells_, _days = own.of(row)
-            before = csv_cells(cells_, delimiter=delimiter) + delimiter
-            text = row[n_fields + 1].replace(SQL_LINE_SEP, LINE_END + before)
-            yield before + text, row[n_fields]
+            written, _days = own_identity.of(row)
+            first = csv_cells(written, delimiter=delimiter) + delimiter
+            text = row[n_fields + 1].replace(SQL_LINE_SEP, LINE_END + first)
+            yield first + text, row[n_fields]
 
     return lines
 
@@ -378,7 +403,7 @@ def wide(export: Export) -> Layout:
             p12=Subquery(scores.values("p12")[:1]),
             klass=Subquery(scores.values("klass")[:1]),
         )
-        .order_by("enrolment__citizen_id", "round_date", "pk")
+        .order_by(*identity.fields(), "round_date", "pk")  # identity: one per citizen
     )
     columns = identity.columns()
     if not export.pseudonymised:
@@ -490,10 +515,10 @@ def wide(export: Export) -> Layout:
     lines = _sql_lines(
         queryset,
         identity,
-        head=_round_columns(identity, day="round_date", round_id="pk"),
         day="round_date",
+        round_id="pk",
         tail=tail,
-        order=[identity.prefix + "id", "round_date", "pk"],
+        order=[*identity.fields(), "round_date", "pk"],
     )
     return Layout(columns, queryset, convert, "enrolment__citizen_id", rounds, lines)
 
@@ -501,6 +526,13 @@ def wide(export: Export) -> Layout:
 def long(export: Export) -> Layout:
     prefix = "response__round__enrolment__citizen__"
     identity = Identity(export, prefix)
+    order = [
+        *identity.fields(),
+        "response__round__round_date",
+        "response__round_id",
+        "response__respondent",
+        "question__order",
+    ]
     queryset = (
         Answer.objects.current()
         .filter(
@@ -521,13 +553,7 @@ def long(export: Export) -> Layout:
             "question__order",
             *identity.fields(),
         )
-        .order_by(
-            "response__round__enrolment__citizen_id",
-            "response__round__round_date",
-            "response__round_id",
-            "response__respondent",
-            "question__order",
-        )
+        .order_by(*order)  # identity: one per citizen
     )
     columns = identity.columns()
     if not export.pseudonymised:
@@ -578,9 +604,11 @@ def long(export: Export) -> Layout:
             MISSING_CODE.get(row[i_missing]),
         )
 
-    def tail(col: Callable[[str], str]) -> Cells:
+    def tail(col: Callable[[str], str]) -> Cells:  # the round's
+        return [(col("response__round__instrument_version_id"), "int")]
+
+    def each(col: Callable[[str], str]) -> Cells:  # the answer's
         return [
-            (col("response__round__instrument_version_id"), "int"),
             (_sql_codes(col("response__respondent"), RESPONDENT_CODE), "int"),
             (col("question__code"), "str"),
             (col("question__indicator"), "str"),
@@ -591,18 +619,11 @@ def long(export: Export) -> Layout:
     lines = _sql_lines(
         queryset,
         identity,
-        head=_round_columns(
-            identity, day="response__round__round_date", round_id="response__round_id"
-        ),
         day="response__round__round_date",
+        round_id="response__round_id",
         tail=tail,
-        order=[
-            prefix + "id",
-            "response__round__round_date",
-            "response__round_id",
-            "response__respondent",
-            "question__order",
-        ],
+        order=order,
+        each=each,
     )
     return Layout(columns, queryset, convert, prefix + "id", lines=lines)
 
