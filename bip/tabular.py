@@ -158,8 +158,9 @@ def csv_cells(
     return out.getvalue()[: -len(LINE_END)]
 
 
-# what sql_csv_cell puts around a cell it leaves to Python (a float from 1e15 up, or
-# text the writer would prefix or quote): a character no number or date holds
+# what sql_csv_cell puts around a cell it leaves to Python (a float from 1e15 up, NaN
+# or an infinity; text the writer would prefix or quote, or that holds SQL_MARK or
+# SQL_LINE_SEP): a character no number or date holds
 SQL_MARK = "\x1f"
 # what separates the lines of one citizen in the text PostgreSQL sends
 SQL_LINE_SEP = "\x1e"
@@ -191,7 +192,7 @@ def sql_csv_cell(expr: str, kind: str, *, delimiter: str) -> str:
     this kind ("int", "float", "date", "str") holding `expr`, '' for NULL: so
     PostgreSQL can format a file's rows, byte for byte as the writer would once
     `sql_csv_finish` has read the text. It needs the session settings
-    bip.db.stream_sql sets (floats as their shortest exact digits).
+    bip.db.stream_sql sets (floats as their shortest exact digits, dates in ISO).
 
     Python writes a float as repr(): its shortest exact digits, with ".0" on a
     whole number, and a decimal comma in a ';' file. Below 1e15 PostgreSQL writes
@@ -245,16 +246,16 @@ def write_csv_lines(
     delimiter: str = ";",
     bom: bool = True,
 ) -> None:
-    """Rows already written as text by `sql_csv_cell` cells, in blocks of whole
-    lines (without the block's last line end), after the BOM and the header: the
-    file `write_csv` writes for the same rows, with the decimal comma that goes
-    with the delimiter."""
+    """Rows already written as the writer writes them (`sql_csv_cell` cells read
+    by `sql_csv_finish`), in blocks of whole lines (without the block's last line
+    end), after the BOM and the header: the file `write_csv` writes for the same
+    rows, with the decimal comma that goes with the delimiter."""
     if bom:
         out.write(BOM)
     if header:
         CsvWriter(out, delimiter=delimiter).writerow(header)
     for block in blocks:
-        out.write(sql_csv_finish(block, delimiter=delimiter))
+        out.write(block)
         out.write(LINE_END)
 
 

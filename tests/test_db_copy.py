@@ -231,6 +231,9 @@ TEXTS = [
     "mark\x1finside",
     "=\x1f",
     "tab\tinside",
+    "1 digit first",
+    ".5/:<>?",
+    "A-B (c)",
 ]
 
 
@@ -261,9 +264,16 @@ def test_postgresql_writes_text_as_the_csv_writer_does(delimiter):
         )
 
     unchanged = [t for t in TEXTS if as_is(t)]
-    assert {"plain", "", "Østergård æøå", " leading space", "tab\tinside"} <= set(
-        unchanged
-    )
+    assert {
+        "plain",
+        "",
+        "Østergård æøå",
+        " leading space",
+        "tab\tinside",
+        "1 digit first",
+        ".5/:<>?",
+        "A-B (c)",
+    } <= set(unchanged)
     assert ("a;b" in unchanged) == (delimiter == ",")
     for t, text in zip(TEXTS, raw, strict=True):
         assert (SQL_MARK not in text) == (t in unchanged), t

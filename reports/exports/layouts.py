@@ -24,7 +24,14 @@ from django.utils.translation import gettext_lazy as _
 from bip.accounts.models import Unit
 from bip.accounts.scoping import citizen_q, scope_for
 from bip.db import is_postgres, stream_sql, stream_tuples
-from bip.tabular import LINE_END, SQL_LINE_SEP, csv_cells, sql_csv_cell
+from bip.tabular import (
+    LINE_END,
+    SQL_LINE_SEP,
+    SQL_MARK,
+    csv_cells,
+    sql_csv_cell,
+    sql_csv_finish,
+)
 from citizens import cpr, crypto
 from citizens.models import Citizen, TargetGroup
 from interventions.models import Group, InterventionEpisode, InterventionType, Outcome
@@ -265,9 +272,9 @@ def _sql_lines(
     and the round's id, then (with `each`) the order of a round's lines.
 
     `each`: a layout with several lines per round (a line per answer) gives the
-    columns after the round's here; the round's own columns are then formatted once
-    per round (its tail columns read with min(): one value per round) and put before
-    each of its lines, rather than once per line.
+    columns after the round's here; the round's own columns are then formatted per
+    round (its tail columns read with min(): one value per round) and put before
+    each of its lines, rather than formatted on every line.
 
     PostgreSQL sends each citizen's lines as one text, and Python writes the
     identity (the pseudonym, or the id, decrypted CPR number and name) before each
@@ -360,7 +367,15 @@ def _sql_lines(
         for row in stream_sql(outer, params, alias=queryset.db):
             written, _days = own_identity.of(row)
             first = csv_cells(written, delimiter=delimiter) + delimiter
-            text = row[n_fields + 1].replace(SQL_LINE_SEP, LINE_END + first)
+            text, between = row[n_fields + 1], LINE_END + first
+            if SQL_MARK in text:  # cells Python writes: a line at a time, never
+                # the identity (whose text is the writer's already)
+                lines_ = text.split(SQL_LINE_SEP)
+                text = between.join(
+                    sql_csv_finish(x, delimiter=delimiter) for x in lines_
+                )
+            else:
+                text = text.replace(SQL_LINE_SEP, between)
             yield first + text, row[n_fields]
 
     return lines
@@ -368,6 +383,7 @@ def _sql_lines(
 
 def wide(export: Export) -> Layout:
     identity = Identity(export, "enrolment__citizen__")
+    order = [*identity.fields(), "round_date", "pk"]
     model = active_model(municipality_id=export.municipality_id)
     scores = Score.objects.filter(
         round=OuterRef("pk"), model_version=model, superseded_at__isnull=True
@@ -403,7 +419,7 @@ def wide(export: Export) -> Layout:
             p12=Subquery(scores.values("p12")[:1]),
             klass=Subquery(scores.values("klass")[:1]),
         )
-        .order_by(*identity.fields(), "round_date", "pk")  # identity: one per citizen
+        .order_by(*order)  # identity: one per citizen
     )
     columns = identity.columns()
     if not export.pseudonymised:
@@ -518,7 +534,7 @@ def wide(export: Export) -> Layout:
         day="round_date",
         round_id="pk",
         tail=tail,
-        order=[*identity.fields(), "round_date", "pk"],
+        order=order,
     )
     return Layout(columns, queryset, convert, "enrolment__citizen_id", rounds, lines)
 
@@ -532,6 +548,7 @@ def long(export: Export) -> Layout:
         "response__round_id",
         "response__respondent",
         "question__order",
+        "question__code",  # unique in a questionnaire version: no ties
     ]
     queryset = (
         Answer.objects.current()

@@ -110,7 +110,8 @@ def test_the_file_postgresql_formats_is_the_writers_byte_for_byte(
     (layouts._sql_lines): the file is the one the writer gives for the same rows,
     with numbers the notations differ on, text that must be quoted or neutralised
     (a name, a question's code), and shifted dates."""
-    Citizen.objects.filter(pk=data["anna"].pk).update(name='Østergård; "A" =1+1')
+    # a name the writer quotes, holding the character that marks cells in the SQL
+    Citizen.objects.filter(pk=data["anna"].pk).update(name='Østergård; "A" =1+1\x1f')
     scores = list(IndicatorScore.objects.order_by("pk").values_list("pk", flat=True))
     awkward = [3.0, 0.1 + 0.2, 1.5e-7, 2.5e15, 8.10901135706246e16, None, -0.0, 1e-4]
     for pk, value in zip(scores, awkward * len(scores), strict=False):
