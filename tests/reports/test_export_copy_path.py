@@ -15,8 +15,9 @@ from django.db import connection, transaction
 from bip.db import stream_tuples
 from bip.tabular import write_csv
 from citizens.models import Citizen
-from measurements.models import Answer, IndicatorScore, Question
-from reports.exports.layouts import layout_for
+from measurements.models import Answer, IndicatorScore, Question, Round
+from reports.exports.layouts import Identity, _sql_lines, layout_for
+from reports.models import Export
 from tests.factories import CitizenFactory
 from tests.reports.export_helpers import members, read_back, run_export
 from tests.reports.test_exports import EXPECTED
@@ -118,6 +119,12 @@ def test_the_file_postgresql_formats_is_the_writers_byte_for_byte(
         IndicatorScore.objects.filter(pk=pk).update(value=value)
     answered = Answer.objects.order_by("pk").values_list("question_id", flat=True)
     Question.objects.filter(pk=answered[0]).update(code='=q;"1",\n2')
+    # two of Anna's rounds on one date: the round's id orders and numbers them
+    rounds = Round.objects.filter(enrolment__citizen=data["anna"]).order_by(
+        "round_date"
+    )
+    second, third = list(rounds)[1:3]
+    Round.objects.filter(pk=third.pk).update(round_date=second.round_date)
     export = run_export(
         municipal_admin, world.municipality.pk, layout=layout, format="csv", **options
     )
@@ -141,3 +148,30 @@ def test_the_file_postgresql_formats_is_the_writers_byte_for_byte(
         assert b"2.5e+15" not in text
     else:  # the question's code neutralised and quoted
         assert b'"\'=q;""1"",\n2"' in text
+
+
+def test_postgresql_lines_need_rows_ordered_by_identity_date_and_round(world):
+    """The SQL groups and numbers rows in the order they come: a layout whose rows
+    do not come by the citizen's identity, date and round is refused."""
+    export = Export(municipality=world.municipality, pseudonymised=True)
+    identity = Identity(export, "enrolment__citizen__")
+    queryset = Round.objects.values("pk", "round_date", *identity.fields())
+    ok = [*identity.fields(), "round_date", "pk"]
+    assert _sql_lines(
+        queryset,
+        identity,
+        day="round_date",
+        round_id="pk",
+        tail=lambda col: [],
+        order=ok,
+    )
+    for order in (["enrolment__citizen__id", "round_date", "pk"], ok[::-1]):
+        with pytest.raises(ValueError, match="citizen, identity, date and round"):
+            _sql_lines(
+                queryset,
+                identity,
+                day="round_date",
+                round_id="pk",
+                tail=lambda col: [],
+                order=order,
+            )
