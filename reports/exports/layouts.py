@@ -323,12 +323,13 @@ def _sql_lines(
         ident = ", ".join(f"{col(n)} AS c{i}" for i, n in enumerate(fields))
         keys = ", ".join(f"r.c{i}" for i in range(len(fields)))
         identified = not identity.pseudonymised
+        # the round's number: over a row per round (each line's, or each group's)
+        number = (
+            f"row_number() OVER (PARTITION BY {', '.join(map(col, fields))}"
+            f" ORDER BY {col(day)}, {col(round_id)})"
+        )
         if each is None:  # a line per row: the round's columns on each
             when = f"{col(day)} + {days}" if days else col(day)
-            number = (
-                f"row_number() OVER (PARTITION BY {', '.join(map(col, fields))}"
-                f" ORDER BY {col(day)}, {col(round_id)})"
-            )
             head = [(col(round_id), "int")] if identified else []
             line = cells([*head, (number, "int"), (when, "date"), *tail(col)])
             rows = (
@@ -343,9 +344,7 @@ def _sql_lines(
             by = ", ".join(col(n) for n in order[len(fields) + 2 :])
             rows = (
                 f"SELECT {ident}, {col(round_id)} AS id, count(*) AS k,"  # noqa: S608 - column positions and the ORM's SQL
-                f" row_number() OVER (PARTITION BY {', '.join(map(col, fields))}"
-                f" ORDER BY {col(day)}, {col(round_id)}) AS no,"
-                f" concat_ws('{delimiter}', {own}) AS own,"
+                f" {number} AS no, concat_ws('{delimiter}', {own}) AS own,"
                 f" string_agg(concat_ws('{delimiter}', {body}), {sep} ORDER BY {by})"
                 f" AS body FROM {source} GROUP BY {', '.join(group)}"
             )

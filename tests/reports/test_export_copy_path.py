@@ -7,6 +7,7 @@ COPY rows equal the ORM's rows of the same query, cell for cell."""
 from __future__ import annotations
 
 import io
+from functools import partial
 
 import psycopg
 import pytest
@@ -156,22 +157,16 @@ def test_postgresql_lines_need_rows_ordered_by_identity_date_and_round(world):
     export = Export(municipality=world.municipality, pseudonymised=True)
     identity = Identity(export, "enrolment__citizen__")
     queryset = Round.objects.values("pk", "round_date", *identity.fields())
-    ok = [*identity.fields(), "round_date", "pk"]
-    assert _sql_lines(
+    lines = partial(
+        _sql_lines,
         queryset,
         identity,
         day="round_date",
         round_id="pk",
         tail=lambda col: [],
-        order=ok,
     )
+    ok = [*identity.fields(), "round_date", "pk"]
+    assert lines(order=ok)
     for order in (["enrolment__citizen__id", "round_date", "pk"], ok[::-1]):
         with pytest.raises(ValueError, match="citizen, identity, date and round"):
-            _sql_lines(
-                queryset,
-                identity,
-                day="round_date",
-                round_id="pk",
-                tail=lambda col: [],
-                order=order,
-            )
+            lines(order=order)
