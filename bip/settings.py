@@ -449,6 +449,11 @@ BIP_SCORES_CHUNK_ROUNDS = env.int("BIP_SCORES_CHUNK_ROUNDS", default=2000)
 # municipality: several files saved in a row are scored by one job.
 BIP_IMPORT_SCORES_DELAY = env.int("BIP_IMPORT_SCORES_DELAY", default=300)
 
+# --- Dashboards (docs/dashboards.md) ---
+# A refresh reads the whole municipality: after saved rounds it runs at once if the
+# last one is at least this many seconds old, else when it is; saves meanwhile join it.
+BIP_DASHBOARDS_DELAY = env.int("BIP_DASHBOARDS_DELAY", default=300)
+
 # --- Exports (docs/exports.md) ---
 BIP_EXPORT_RETENTION_DAYS = env.int("BIP_EXPORT_RETENTION_DAYS", default=7)
 BIP_EXPORT_CHUNK_ROWS = env.int("BIP_EXPORT_CHUNK_ROWS", default=2000)

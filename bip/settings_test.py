@@ -38,6 +38,7 @@ if os.environ.get("BIP_TEST_MEDIA_ROOT"):
 CELERY_TASK_EAGER_PROPAGATES = True
 BIP_JOBS_IN_PROCESS = False
 BIP_IMPORT_SCORES_DELAY = 0  # tests of the quiet period set their own
+BIP_DASHBOARDS_DELAY = 0  # likewise
 # A worker started by the kill test waits on this advisory lock after each chunk.
 BIP_TEST_HOLD_LOCK = int(os.environ.get("BIP_TEST_HOLD_LOCK", "0"))
 DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -11,10 +11,11 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -49,10 +50,9 @@ def quarter_of(day: date) -> date:
 # --- Requests: after the scores change, and every night ---
 
 
-def dashboards_request(*, municipality_id: int, by: Any = None) -> Job:
-    """One refresh of the municipality's dashboards; a request while one waits,
-    never claimed, joins it."""
-    waiting = (
+def _waiting(municipality_id: int) -> Job | None:
+    """The municipality's refresh that waits and was never claimed (locked)."""
+    return (
         Job.objects.select_for_update()
         .filter(
             kind=KIND,
@@ -60,9 +60,18 @@ def dashboards_request(*, municipality_id: int, by: Any = None) -> Job:
             state=Job.State.PENDING,
             attempts=0,
         )
+        .order_by("pk")
         .first()
     )
+
+
+def dashboards_request(*, municipality_id: int, by: Any = None) -> Job:
+    """One refresh of the municipality's dashboards, now; a request while one waits,
+    never claimed, joins it (and brings it forward if it waits out a quiet
+    period)."""
+    waiting = _waiting(municipality_id)
     if waiting is not None:
+        jobs.hasten(waiting)
         return waiting
     return jobs.enqueue(kind=KIND, municipality_id=municipality_id, requested_by=by)
 
@@ -80,10 +89,44 @@ def dashboards_nightly() -> list[Job]:
     return created
 
 
+def refresh_due(municipality_id: int, *, now: datetime) -> datetime | None:
+    """When a refresh asked for after saves may run: BIP_DASHBOARDS_DELAY seconds
+    after the latest refresh began (one running now counts as beginning now); None
+    when that is past, or there is no quiet period."""
+    delay = timedelta(seconds=settings.BIP_DASHBOARDS_DELAY)
+    if not delay:
+        return None
+    running = Job.objects.filter(
+        kind=KIND, municipality_id=municipality_id, state=Job.State.RUNNING
+    ).exists()
+    last = (
+        now
+        if running
+        else DashboardRefresh.objects.filter(municipality_id=municipality_id)
+        .order_by("-computed_at")
+        .values_list("computed_at", flat=True)
+        .first()
+    )
+    if last is None or last + delay <= now:
+        return None
+    return last + delay
+
+
 def after_scores(municipality_id: int) -> None:
-    """Registered with the score recompute: its results change the dashboards."""
+    """Registered with the score recompute: its results change the dashboards.
+
+    A refresh reads the whole municipality, so while rounds are being saved it runs
+    at most once per BIP_DASHBOARDS_DELAY: at once after a quiet spell, else when
+    that long has passed since the last one began. Saves meanwhile join the waiting
+    refresh."""
     with transaction.atomic():
-        dashboards_request(municipality_id=municipality_id)
+        if _waiting(municipality_id) is not None:
+            return
+        jobs.enqueue(
+            kind=KIND,
+            municipality_id=municipality_id,
+            not_before=refresh_due(municipality_id, now=timezone.now()),
+        )
 
 
 # --- The job ---

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -178,8 +179,7 @@ def _page(request: HttpRequest, level: str, obj: Any) -> HttpResponse:
             "query": urlencode(filters),
             "associations": can(scope, Can.PROGRESSION),
             "caseload": scope.sees_people and level != "unit",
-            "can_refresh": scope.is_municipal_admin,
-            "job": dashboards_running(viewer=viewer),
+            **_refresh_context(viewer),
             # the case-worker comparison: for the team's leaders only
             "comparison": reverse("reports:comparison", args=[obj.pk])
             if level == "team" and obj.pk in scope.led_team_ids
@@ -253,10 +253,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "units": units,
             "refresh": refresh,
-            "can_refresh": scope.is_municipal_admin,
-            "job": dashboards_running(viewer=request.user),
+            **_refresh_context(request.user),
         },
     )
+
+
+def _refresh_context(viewer: Any) -> dict[str, Any]:
+    """The admin's button, a running refresh, and how often saves refresh."""
+    return {
+        "can_refresh": scope_for(viewer).is_municipal_admin,
+        "job": dashboards_running(viewer=viewer),
+        "delay_minutes": -(-settings.BIP_DASHBOARDS_DELAY // 60),
+    }
 
 
 @role_required(Can.OWN_FIGURES)

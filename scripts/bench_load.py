@@ -243,6 +243,8 @@ def main() -> None:
     if args.build_only:
         print(f"built in {built:.0f} s", file=sys.stderr)
         return
+    from django.conf import settings
+
     from citizens.models import Citizen
     from measurements.models import Round
 
@@ -284,6 +286,23 @@ def main() -> None:
         logs,
         ENV,
     )
+    # beat, as docker-compose.yml runs it: its sweeper sends the dashboards' refresh
+    # that saved rounds queue (BIP_DASHBOARDS_DELAY)
+    beat = Service(
+        "beat",
+        [
+            str(bin_dir / "celery"),
+            "-A",
+            "bip",
+            "beat",
+            "-l",
+            "warning",
+            "--schedule",
+            str(logs / "celerybeat-schedule"),
+        ],
+        logs,
+        ENV,
+    )
     runs = []
     try:
         wait_for_web(workers)
@@ -292,6 +311,7 @@ def main() -> None:
     finally:
         web.stop()
         worker.stop()
+        beat.stop()
         errors = [
             line
             for line in web.log.read_text().splitlines()
@@ -313,7 +333,10 @@ def main() -> None:
         " its percentiles to two significant digits). gunicorn with"
         f" {workers} workers (2 x cores + 1) on 127.0.0.1:{PORT}, the production"
         " settings (`scripts/bench_env.py`: DEBUG off, HTTPS behind the proxy, secrets"
-        " from files), one Celery worker scoring the submitted rounds. Database:"
+        " from files), one Celery worker scoring the submitted rounds and refreshing"
+        " the dashboards (at most every"
+        f" {settings.BIP_DASHBOARDS_DELAY} s while rounds are saved), and beat."
+        " Database:"
         f" {volume[0]:,} citizens, {volume[1]:,} rounds;"
         f" the load municipality: {args.users} case workers with {CASELOAD} citizens"
         f" each ({open_spells:,} open spells)."

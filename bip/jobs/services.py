@@ -79,6 +79,18 @@ def enqueue(
     return job
 
 
+def hasten(job: Job) -> None:
+    """A pending job waiting out its quiet period: due now, sent after the caller's
+    commit."""
+    if job.not_before is None:
+        return
+    Job.objects.filter(pk=job.pk, state=Job.State.PENDING).update(
+        not_before=None, updated_at=timezone.now()
+    )
+    job.not_before = None
+    transaction.on_commit(lambda: _send(job.pk), robust=True)
+
+
 @dataclass
 class Claim:
     job: Job

@@ -18,7 +18,7 @@ from interventions.services import outcome_record
 from measurements.models import Round, Score
 from measurements.scoring.versions import active_model
 from measurements.services import round_correct
-from reports.aggregates import dashboards_request
+from reports.aggregates import after_scores, dashboards_request
 from reports.models import DashboardCell, DashboardMember, DashboardRefresh
 from tests.factories import CitizenFactory
 from tests.measurements.helpers import make_round, run_scores
@@ -211,3 +211,108 @@ def test_scores_changing_queue_a_refresh(world, history):
     from bip.jobs.models import Job
 
     assert Job.objects.filter(kind="reports.dashboards").exists()
+
+
+# --- After saves: at most one refresh per quiet period ---
+
+
+def pending_refreshes(municipality):
+    from bip.jobs.models import Job
+
+    return Job.objects.filter(
+        kind="reports.dashboards", municipality=municipality, state="pending"
+    )
+
+
+@pytest.fixture
+def refreshed(world, history, settings):
+    """The history's dashboards computed, no job waiting, a 300 s quiet period."""
+    from bip.jobs.models import Job
+
+    settings.BIP_DASHBOARDS_DELAY = 300
+    last = refresh(world.municipality)
+    Job.objects.filter(state="pending").delete()
+    return last.computed_at
+
+
+def test_saves_soon_after_a_refresh_wait_for_one_refresh(
+    world, refreshed, django_capture_on_commit_callbacks
+):
+    from bip.jobs import services as jobs
+
+    with (
+        time_machine.travel(refreshed + timedelta(seconds=60), tick=False),
+        django_capture_on_commit_callbacks() as sent,
+    ):
+        after_scores(world.municipality.pk)
+        after_scores(world.municipality.pk)  # a second save joins the first
+    waiting = pending_refreshes(world.municipality).get()
+    assert waiting.not_before == refreshed + timedelta(seconds=300)
+    assert sent == []  # the sweeper sends it once the quiet period is over
+    with time_machine.travel(refreshed + timedelta(seconds=299), tick=False):
+        assert jobs.claim(job_id=waiting.pk) is None
+        assert jobs.jobs_sweep()["requeued"] == 0
+    with time_machine.travel(refreshed + timedelta(seconds=301), tick=False):
+        assert jobs.jobs_sweep()["requeued"] == 1  # run here: tasks are eager
+    waiting.refresh_from_db()
+    assert waiting.state == "done", waiting.error
+    newest = DashboardRefresh.objects.get(municipality=world.municipality)
+    assert newest.computed_at == refreshed + timedelta(seconds=301)
+
+
+def test_a_save_after_a_quiet_spell_refreshes_at_once(
+    world, refreshed, django_capture_on_commit_callbacks
+):
+    with (
+        time_machine.travel(refreshed + timedelta(seconds=301), tick=False),
+        django_capture_on_commit_callbacks() as sent,
+    ):
+        after_scores(world.municipality.pk)
+    job = pending_refreshes(world.municipality).get()
+    assert job.not_before is None
+    assert len(sent) == 1
+
+
+def test_a_save_while_a_refresh_runs_waits_a_quiet_period_from_now(world, refreshed):
+    from bip.jobs.models import Job
+
+    later = refreshed + timedelta(hours=2)  # the last refresh is long past
+    Job.objects.create(
+        kind="reports.dashboards",
+        municipality=world.municipality,
+        state="running",
+        attempts=1,
+        heartbeat_at=later,
+    )
+    with time_machine.travel(later, tick=False):
+        after_scores(world.municipality.pk)
+    job = pending_refreshes(world.municipality).get()
+    assert job.not_before == later + timedelta(seconds=300)
+
+
+def test_asking_for_a_refresh_brings_a_waiting_one_forward(
+    world, refreshed, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(refreshed + timedelta(seconds=60), tick=False):
+        after_scores(world.municipality.pk)
+        waiting = pending_refreshes(world.municipality).get()
+        with django_capture_on_commit_callbacks() as sent:
+            job = dashboards_request(municipality_id=world.municipality.pk)
+    assert job.pk == waiting.pk
+    waiting.refresh_from_db()
+    assert waiting.not_before is None
+    assert len(sent) == 1
+    assert pending_refreshes(world.municipality).count() == 1
+
+
+def test_without_a_quiet_period_every_save_refreshes_at_once(
+    world, refreshed, settings, django_capture_on_commit_callbacks
+):
+    settings.BIP_DASHBOARDS_DELAY = 0
+    with (
+        time_machine.travel(refreshed + timedelta(seconds=1), tick=False),
+        django_capture_on_commit_callbacks() as sent,
+    ):
+        after_scores(world.municipality.pk)
+    assert pending_refreshes(world.municipality).get().not_before is None
+    assert len(sent) == 1

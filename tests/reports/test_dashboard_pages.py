@@ -531,3 +531,31 @@ def test_an_admin_moves_between_job_centres(client, municipal_admin, dash, world
     ).content.decode()
     assert reverse("reports:dashboard_unit", args=[second.pk]) in html
     assert 'aria-current="page"' in html
+
+
+def test_the_admin_sees_when_waiting_saves_are_included_and_may_hasten_them(
+    client, municipal_admin, dash, world, settings
+):
+    from datetime import timedelta
+
+    from bip.jobs.services import enqueue
+
+    settings.BIP_DASHBOARDS_DELAY = 300
+    client.force_login(municipal_admin)
+    english(client)
+    url = reverse("reports:dashboard_unit", args=[world.unit.pk])
+    html = client.get(url).content.decode()
+    assert "while rounds are being saved, at most every 5 minutes" in html
+    due = timezone.now() + timedelta(minutes=4)
+    waiting = enqueue(
+        kind=DASHBOARDS_JOB, municipality_id=world.municipality.pk, not_before=due
+    )
+    html = client.get(url).content.decode()
+    when = timezone.localtime(due).strftime("%H:%M")
+    assert f"The latest saved rounds are included at about {when}." in html
+    assert "data-job-url" not in html  # no progress bar for a refresh not yet due
+    assert reverse("reports:dashboard_refresh") in html
+    client.post(reverse("reports:dashboard_refresh"))
+    waiting.refresh_from_db()
+    assert waiting.not_before is None
+    assert Job.objects.filter(kind=DASHBOARDS_JOB).count() == 1
