@@ -265,7 +265,6 @@ def may_write_round(*, viewer: User, rnd: Round) -> bool:
 @dataclass
 class RoundView:
     round: Round
-    answers: dict[str, dict[str, Answer]]  # respondent -> question code -> answer
     scores: dict[str, dict[str, float | None]]  # respondent -> indicator -> mean
     caseworker_changed: bool = False
     mix: Any = None  # the intervention mix (interventions.mix.Mix), set by the page
@@ -273,14 +272,17 @@ class RoundView:
     states: dict[str, str] = field(default_factory=dict)
 
 
-def indicator_scores(answers: list[Answer]) -> dict[str, float | None]:
-    """An indicator's score is the mean of the respondent's answered questions for it."""
-    values: dict[str, list[int]] = defaultdict(list)
-    for a in answers:
-        if a.question.indicator and a.value is not None:
-            values[a.question.indicator].append(a.value)
+def indicator_scores(
+    values: list[tuple[str, int | None]],
+) -> dict[str, float | None]:
+    """An indicator's score is the mean of the respondent's answered questions for it
+    (`values`: each answer's indicator and value)."""
+    by_indicator: dict[str, list[int]] = defaultdict(list)
+    for indicator, value in values:
+        if indicator and value is not None:
+            by_indicator[indicator].append(value)
     return {
-        i.code: (round(mean(values[i.code]), 2) if values[i.code] else None)
+        i.code: (round(mean(by_indicator[i.code]), 2) if by_indicator[i.code] else None)
         for i in INDICATORS
     }
 
@@ -306,16 +308,19 @@ def citizen_rounds(citizen: Citizen) -> list[RoundView]:
         .prefetch_related("responses")
         .order_by("round_date", "pk")
     )
+    # only what the indicator scores need: no model instance per answer
     answers = (
         Answer.objects.current()
         .filter(response__round__in=rounds)
-        .select_related("question", "response")
+        .values_list(
+            "response__round_id", "response__respondent", "question__indicator", "value"
+        )
     )
-    by_round: dict[int, dict[str, list[Answer]]] = defaultdict(
+    by_round: dict[int, dict[str, list[tuple[str, int | None]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for a in answers:
-        by_round[a.response.round_id][a.response.respondent].append(a)
+    for round_id, respondent, indicator, value in answers:
+        by_round[round_id][respondent].append((indicator, value))
     change_dates = [a.start for a in caseworker_changes(citizen)]
     views = []
     previous: date | None = None
@@ -329,10 +334,6 @@ def citizen_rounds(citizen: Citizen) -> list[RoundView]:
         views.append(
             RoundView(
                 round=r,
-                answers={
-                    resp: {a.question.code: a for a in per[resp]}
-                    for resp in Respondent.values
-                },
                 scores={
                     resp: indicator_scores(per[resp]) for resp in Respondent.values
                 },

@@ -158,3 +158,50 @@ def test_caseload_shows_the_previous_models_score_while_recomputing(
     assert row["citizen"].p12 is not None
     assert row["pending"]
     assert "beregnes" in r.content.decode()
+
+
+def test_an_indicators_score_is_the_mean_of_its_answered_current_questions(
+    client, caseworker, world
+):
+    from django.utils import timezone
+
+    from measurements.models import Answer, InstrumentVersion, Question
+
+    # a version where two indicators have a second question each
+    version = InstrumentVersion.objects.get(municipality__isnull=True)
+    for respondent, indicator in (
+        ("caseworker", "cw_job_belief"),
+        ("citizen", "self_efficacy"),
+    ):
+        Question.objects.create(
+            version=version,
+            code=f"{indicator}_2",
+            indicator=indicator,
+            respondent=respondent,
+            order=99,
+        )
+    person = CitizenFactory(team=world.team, caseworker=caseworker)
+    rnd = make_round(person, date(2025, 1, 10), cw=3, cit=3)
+    answers = Answer.objects.filter(response__round=rnd)
+    first, second = answers.filter(
+        question__indicator="cw_job_belief", response__respondent="caseworker"
+    )
+    # the answer in force is 5; its corrected revision (1) no longer counts
+    Answer.objects.filter(pk=first.pk).update(value=1, superseded_at=timezone.now())
+    Answer.objects.create(response=first.response, question=first.question, value=5)
+    Answer.objects.filter(pk=second.pk).update(value=2)
+    # an unanswered question counts for nothing
+    answered, unanswered = answers.filter(
+        question__indicator="self_efficacy", response__respondent="citizen"
+    )
+    Answer.objects.filter(pk=answered.pk).update(value=4)
+    Answer.objects.filter(pk=unanswered.pk).update(
+        value=None, missing_reason="dont_know"
+    )
+    client.force_login(caseworker)
+    r = client.get(f"/citizens/{person.pk}/")
+    assert r.status_code == HTTPStatus.OK
+    shown = {i["code"]: i for i in r.context["chart"]["indicators"]}
+    assert shown["cw_job_belief"]["caseworker"] == [3.5]
+    assert shown["self_efficacy"]["citizen"] == [4]
+    assert shown["goal_directed"]["citizen"] == [3]
