@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bip.accounts.models import Municipality
-from bip.db import copy_rows, reserve_ids
+from bip.db import copy_rows, reserve_ids, xact_lock
 from bip.jobs import services as jobs
 from bip.jobs.models import Job
 from citizens.models import Assignment, Enrolment
@@ -41,6 +41,9 @@ P12_BINS = 10
 # indicator part of the linear predictor at the previous round)
 LEVEL_BANDS = 5
 KEY = ("unit_id", "team_id", "caseworker_id", "target_group_id", "quarter")
+# pg_advisory_xact_lock(namespace, municipality id): requests for a refresh of one
+# municipality take turns, so two at once never queue two refreshes
+REQUEST_LOCK = 7102
 
 
 def quarter_of(day: date) -> date:
@@ -51,7 +54,10 @@ def quarter_of(day: date) -> date:
 
 
 def _waiting(municipality_id: int) -> Job | None:
-    """The municipality's refresh that waits and was never claimed (locked)."""
+    """The municipality's refresh that waits and was never claimed (locked), after
+    taking the municipality's request lock: a request that finds none creates the
+    one the next request joins."""
+    xact_lock(REQUEST_LOCK, municipality_id)
     return (
         Job.objects.select_for_update()
         .filter(
@@ -91,8 +97,8 @@ def dashboards_nightly() -> list[Job]:
 
 def refresh_due(municipality_id: int, *, now: datetime) -> datetime | None:
     """When a refresh asked for after saves may run: BIP_DASHBOARDS_DELAY seconds
-    after the latest refresh began (one running now counts as beginning now); None
-    when that is past, or there is no quiet period."""
+    after the latest refresh was written (one running now counts as written now);
+    None when that is past, or there is no quiet period."""
     delay = timedelta(seconds=settings.BIP_DASHBOARDS_DELAY)
     if not delay:
         return None
@@ -117,8 +123,8 @@ def after_scores(municipality_id: int) -> None:
 
     A refresh reads the whole municipality, so while rounds are being saved it runs
     at most once per BIP_DASHBOARDS_DELAY: at once after a quiet spell, else when
-    that long has passed since the last one began. Saves meanwhile join the waiting
-    refresh."""
+    that long has passed since the last one was written. Saves meanwhile join the
+    waiting refresh."""
     with transaction.atomic():
         if _waiting(municipality_id) is not None:
             return

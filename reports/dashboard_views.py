@@ -24,6 +24,7 @@ from bip.accounts.roles import Can, can
 from bip.accounts.scoping import Scope, scope_for
 from bip.audit.services import record
 from bip.db import from_days
+from bip.jobs.models import Job
 from bip.paging import page_of
 from bip.tabular import write_csv
 from reports.aggregates import CLASSES, OUTCOME_KINDS, P12_BINS, dashboards_request
@@ -259,10 +260,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _refresh_context(viewer: Any) -> dict[str, Any]:
-    """The admin's button, a running refresh, and how often saves refresh."""
+    """The admin's button, a refresh under way (or due), or when the one that waits
+    out its quiet period will run, and how often saves refresh."""
+    job = dashboards_running(viewer=viewer)
+    waiting_until = None
+    if (
+        job is not None
+        and job.state == Job.State.PENDING
+        and job.not_before is not None
+        and job.not_before > timezone.now()
+    ):
+        job, waiting_until = None, job.not_before
     return {
         "can_refresh": scope_for(viewer).is_municipal_admin,
-        "job": dashboards_running(viewer=viewer),
+        "job": job,
+        "waiting_until": waiting_until,
         "delay_minutes": -(-settings.BIP_DASHBOARDS_DELAY // 60),
     }
 

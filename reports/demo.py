@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 
 from bip.accounts.models import Membership, Municipality, Role, Team, Unit, User
 from bip.jobs.models import Job
-from bip.jobs.services import job_run
+from bip.jobs.services import hasten, job_run
 from measurements.models import Round, Score
 from measurements.scoring import associations
 from measurements.scoring.model import logit, quarterly_from_annual
@@ -270,6 +270,9 @@ def dashboards_demo() -> int:
     for pending in Job.objects.filter(
         kind=DASHBOARDS_JOB, state=Job.State.PENDING
     ).order_by("pk"):
+        with transaction.atomic():
+            hasten(pending)  # one waiting out its quiet period runs now too
         job_run(job_id=pending.pk)
-        done += 1
+        pending.refresh_from_db()
+        done += pending.state == Job.State.DONE
     return done

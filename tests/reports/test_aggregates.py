@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.db import transaction
+from django.utils import timezone
 
 from bip.jobs.services import job_run
 from citizens.models import Assignment, Enrolment
@@ -18,7 +19,7 @@ from interventions.services import outcome_record
 from measurements.models import Round, Score
 from measurements.scoring.versions import active_model
 from measurements.services import round_correct
-from reports.aggregates import after_scores, dashboards_request
+from reports.aggregates import REQUEST_LOCK, after_scores, dashboards_request
 from reports.models import DashboardCell, DashboardMember, DashboardRefresh
 from tests.factories import CitizenFactory
 from tests.measurements.helpers import make_round, run_scores
@@ -316,3 +317,64 @@ def test_without_a_quiet_period_every_save_refreshes_at_once(
         after_scores(world.municipality.pk)
     assert pending_refreshes(world.municipality).get().not_before is None
     assert len(sent) == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.timeout(60)
+def test_two_saves_at_once_queue_one_refresh(settings):
+    """A second request waits for the first one's transaction, then joins its job."""
+    import threading
+    import time
+
+    from django.db import connection, connections
+
+    from bip.jobs.models import Job
+    from tests.factories import MunicipalityFactory
+
+    settings.BIP_DASHBOARDS_DELAY = 300
+    municipality = MunicipalityFactory()
+    DashboardRefresh.objects.create(
+        municipality=municipality,
+        job_id=None,
+        model_version=active_model(municipality_id=municipality.pk),
+        computed_at=timezone.now(),
+        rounds=0,
+    )
+    second_done = threading.Event()
+
+    def second() -> None:
+        try:
+            after_scores(municipality.pk)
+        finally:
+            connections.close_all()
+            second_done.set()
+
+    def second_waits_for_a_lock() -> bool:
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND NOT granted AND classid = %s AND objid = %s AND database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())",
+                [REQUEST_LOCK, municipality.pk],
+            )
+            return cursor.fetchone()[0] > 0
+
+    thread = threading.Thread(target=second)
+    with transaction.atomic():
+        after_scores(municipality.pk)  # the first: not committed yet
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not second_done.is_set() and not second_waits_for_a_lock():
+            assert time.monotonic() < deadline, (
+                "the second request neither ran nor waited"
+            )
+            second_done.wait(0.05)
+    thread.join(20)
+    assert second_done.is_set()
+    assert connection.in_atomic_block is False
+    assert (
+        Job.objects.filter(
+            kind="reports.dashboards", municipality=municipality, state="pending"
+        ).count()
+        == 1
+    )

@@ -559,3 +559,31 @@ def test_the_admin_sees_when_waiting_saves_are_included_and_may_hasten_them(
     waiting.refresh_from_db()
     assert waiting.not_before is None
     assert Job.objects.filter(kind=DASHBOARDS_JOB).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("state", "minutes"), [("running", 4), ("running", -1), ("pending", -1)]
+)
+def test_a_refresh_under_way_or_due_shows_its_progress_not_a_time(
+    client, municipal_admin, dash, world, settings, state, minutes
+):
+    """Once its quiet period is over, or a worker has claimed it, a waiting refresh
+    is shown as under way, and no second one can be asked for."""
+    from datetime import timedelta
+
+    settings.BIP_DASHBOARDS_DELAY = 300
+    Job.objects.create(
+        kind=DASHBOARDS_JOB,
+        municipality=world.municipality,
+        state=state,
+        not_before=timezone.now() + timedelta(minutes=minutes),
+        heartbeat_at=timezone.now(),
+    )
+    client.force_login(municipal_admin)
+    english(client)
+    html = client.get(
+        reverse("reports:dashboard_unit", args=[world.unit.pk])
+    ).content.decode()
+    assert "data-job-url" in html
+    assert "are included at about" not in html
+    assert 'action="' + reverse("reports:dashboard_refresh") not in html

@@ -112,3 +112,22 @@ def test_teamleder1_lands_on_a_dashboard_with_figures(client):
     assert "/citizens/?" in html  # numbers lead to the citizens behind them
     # nothing is left to compute
     assert dashboards_demo() == 0
+
+
+def test_the_demo_also_runs_a_refresh_waiting_out_its_quiet_period(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bip.jobs.services import enqueue
+    from reports.aggregates import KIND
+    from reports.demo import dashboards_demo
+
+    job = enqueue(
+        kind=KIND,
+        municipality_id=world.municipality.pk,
+        not_before=timezone.now() + timedelta(minutes=5),
+    )
+    assert dashboards_demo() == 1
+    job.refresh_from_db()
+    assert job.state == "done", job.error
