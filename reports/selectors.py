@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, QuerySet, Value, When
 from django.utils import timezone
 
 from bip.accounts.access import scoped_get
@@ -188,15 +188,22 @@ def dashboard_refresh(*, viewer: User) -> DashboardRefresh | None:
 
 
 def dashboards_running(*, viewer: User) -> Job | None:
-    """A waiting or running refresh, for the admin."""
+    """A running or waiting refresh, for the admin: a running one first (a refresh
+    queued after saves may wait beside it)."""
     scope = scope_for(viewer)
     if not scope.is_municipal_admin:
         return None
-    return Job.objects.filter(
-        municipality_id=scope.municipality_id,
-        kind=DASHBOARDS_JOB,
-        state__in=[Job.State.PENDING, Job.State.RUNNING],
-    ).first()
+    return (
+        Job.objects.filter(
+            municipality_id=scope.municipality_id,
+            kind=DASHBOARDS_JOB,
+            state__in=[Job.State.PENDING, Job.State.RUNNING],
+        )
+        .order_by(
+            Case(When(state=Job.State.RUNNING, then=Value(0)), default=Value(1)), "pk"
+        )
+        .first()
+    )
 
 
 def dashboard_units(*, viewer: User, drill: bool = False) -> QuerySet[Unit]:

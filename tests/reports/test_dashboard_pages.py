@@ -587,3 +587,26 @@ def test_a_refresh_under_way_or_due_shows_its_progress_not_a_time(
     assert "data-job-url" in html
     assert "are included at about" not in html
     assert 'action="' + reverse("reports:dashboard_refresh") not in html
+
+
+def test_a_running_refresh_is_shown_before_one_waiting_beside_it(
+    client, municipal_admin, dash, world, settings
+):
+    from datetime import timedelta
+
+    settings.BIP_DASHBOARDS_DELAY = 300
+    for state, minutes in (("pending", 4), ("running", 0)):  # the waiting one first
+        Job.objects.create(
+            kind=DASHBOARDS_JOB,
+            municipality=world.municipality,
+            state=state,
+            not_before=timezone.now() + timedelta(minutes=minutes),
+            heartbeat_at=timezone.now(),
+        )
+    client.force_login(municipal_admin)
+    english(client)
+    html = client.get(
+        reverse("reports:dashboard_unit", args=[world.unit.pk])
+    ).content.decode()
+    assert "data-job-url" in html
+    assert 'action="' + reverse("reports:dashboard_refresh") not in html
