@@ -236,17 +236,26 @@ def refreshed(world, history, settings):
     return last.computed_at
 
 
+def saves_at(municipality, moment, capture, times=1):
+    """`times` saves' requests for a refresh at `moment`; the sends queued for after
+    their commit."""
+    with time_machine.travel(moment, tick=False), capture() as sent:
+        for _ in range(times):
+            after_scores(municipality.pk)
+    return sent
+
+
 def test_saves_soon_after_a_refresh_wait_for_one_refresh(
     world, refreshed, django_capture_on_commit_callbacks
 ):
     from bip.jobs import services as jobs
 
-    with (
-        time_machine.travel(refreshed + timedelta(seconds=60), tick=False),
-        django_capture_on_commit_callbacks() as sent,
-    ):
-        after_scores(world.municipality.pk)
-        after_scores(world.municipality.pk)  # a second save joins the first
+    sent = saves_at(  # a second save joins the first
+        world.municipality,
+        refreshed + timedelta(seconds=60),
+        django_capture_on_commit_callbacks,
+        times=2,
+    )
     waiting = pending_refreshes(world.municipality).get()
     assert waiting.not_before == refreshed + timedelta(seconds=300)
     assert sent == []  # the sweeper sends it once the quiet period is over
@@ -264,11 +273,11 @@ def test_saves_soon_after_a_refresh_wait_for_one_refresh(
 def test_a_save_after_a_quiet_spell_refreshes_at_once(
     world, refreshed, django_capture_on_commit_callbacks
 ):
-    with (
-        time_machine.travel(refreshed + timedelta(seconds=301), tick=False),
-        django_capture_on_commit_callbacks() as sent,
-    ):
-        after_scores(world.municipality.pk)
+    sent = saves_at(
+        world.municipality,
+        refreshed + timedelta(seconds=301),
+        django_capture_on_commit_callbacks,
+    )
     job = pending_refreshes(world.municipality).get()
     assert job.not_before is None
     assert len(sent) == 1
@@ -310,11 +319,11 @@ def test_without_a_quiet_period_every_save_refreshes_at_once(
     world, refreshed, settings, django_capture_on_commit_callbacks
 ):
     settings.BIP_DASHBOARDS_DELAY = 0
-    with (
-        time_machine.travel(refreshed + timedelta(seconds=1), tick=False),
-        django_capture_on_commit_callbacks() as sent,
-    ):
-        after_scores(world.municipality.pk)
+    sent = saves_at(
+        world.municipality,
+        refreshed + timedelta(seconds=1),
+        django_capture_on_commit_callbacks,
+    )
     assert pending_refreshes(world.municipality).get().not_before is None
     assert len(sent) == 1
 

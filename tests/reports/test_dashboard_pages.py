@@ -8,7 +8,7 @@ import csv
 import html as html_module
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 from http import HTTPStatus
 
 import pytest
@@ -536,8 +536,6 @@ def test_an_admin_moves_between_job_centres(client, municipal_admin, dash, world
 def test_the_admin_sees_when_waiting_saves_are_included_and_may_hasten_them(
     client, municipal_admin, dash, world, settings
 ):
-    from datetime import timedelta
-
     from bip.jobs.services import enqueue
 
     settings.BIP_DASHBOARDS_DELAY = 300
@@ -561,6 +559,23 @@ def test_the_admin_sees_when_waiting_saves_are_included_and_may_hasten_them(
     assert Job.objects.filter(kind=DASHBOARDS_JOB).count() == 1
 
 
+def admin_unit_page(client, admin, world, jobs):
+    """The job centre's page as the admin sees it, beside these refreshes: (state,
+    minutes until due)."""
+    for state, minutes in jobs:
+        Job.objects.create(
+            kind=DASHBOARDS_JOB,
+            municipality=world.municipality,
+            state=state,
+            not_before=timezone.now() + timedelta(minutes=minutes),
+            heartbeat_at=timezone.now(),
+        )
+    client.force_login(admin)
+    english(client)
+    url = reverse("reports:dashboard_unit", args=[world.unit.pk])
+    return client.get(url).content.decode()
+
+
 @pytest.mark.parametrize(
     ("state", "minutes"), [("running", 4), ("running", -1), ("pending", -1)]
 )
@@ -569,21 +584,8 @@ def test_a_refresh_under_way_or_due_shows_its_progress_not_a_time(
 ):
     """Once its quiet period is over, or a worker has claimed it, a waiting refresh
     is shown as under way, and no second one can be asked for."""
-    from datetime import timedelta
-
     settings.BIP_DASHBOARDS_DELAY = 300
-    Job.objects.create(
-        kind=DASHBOARDS_JOB,
-        municipality=world.municipality,
-        state=state,
-        not_before=timezone.now() + timedelta(minutes=minutes),
-        heartbeat_at=timezone.now(),
-    )
-    client.force_login(municipal_admin)
-    english(client)
-    html = client.get(
-        reverse("reports:dashboard_unit", args=[world.unit.pk])
-    ).content.decode()
+    html = admin_unit_page(client, municipal_admin, world, [(state, minutes)])
     assert "data-job-url" in html
     assert "are included at about" not in html
     assert 'action="' + reverse("reports:dashboard_refresh") not in html
@@ -592,21 +594,9 @@ def test_a_refresh_under_way_or_due_shows_its_progress_not_a_time(
 def test_a_running_refresh_is_shown_before_one_waiting_beside_it(
     client, municipal_admin, dash, world, settings
 ):
-    from datetime import timedelta
-
     settings.BIP_DASHBOARDS_DELAY = 300
-    for state, minutes in (("pending", 4), ("running", 0)):  # the waiting one first
-        Job.objects.create(
-            kind=DASHBOARDS_JOB,
-            municipality=world.municipality,
-            state=state,
-            not_before=timezone.now() + timedelta(minutes=minutes),
-            heartbeat_at=timezone.now(),
-        )
-    client.force_login(municipal_admin)
-    english(client)
-    html = client.get(
-        reverse("reports:dashboard_unit", args=[world.unit.pk])
-    ).content.decode()
+    html = admin_unit_page(  # the waiting one first
+        client, municipal_admin, world, [("pending", 4), ("running", 0)]
+    )
     assert "data-job-url" in html
     assert 'action="' + reverse("reports:dashboard_refresh") not in html
